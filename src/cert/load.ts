@@ -1,0 +1,65 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { describeNonPem, parsePem } from './pem.ts';
+import { readBounded } from './read-file.ts';
+import type { Finding } from './reasons.ts';
+
+export type Loaded<T> = ({ ok: true } & T) | { ok: false; problem: Finding };
+
+const KEY_TYPES = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
+
+/**
+ * Reads a PEM file of certificates (leaf first, then any issuers). Other blocks (such as the key in
+ * a full.pem) are ignored; a file with a key and no certificate is named as such.
+ */
+export function loadCertificates(path: string): Loaded<{ certs: X509Certificate[] }> {
+  const read = readBounded(path);
+  if (!read.ok) return { ok: false, problem: { code: read.code, message: read.message } };
+  const blocks = parsePem(read.data.toString('latin1'));
+  const certBlocks = blocks.filter((b) => b.type === 'CERTIFICATE' || b.type === 'X509 CERTIFICATE');
+  if (certBlocks.length === 0) {
+    const why = blocks.some((b) => KEY_TYPES.has(b.type))
+      ? 'holds a private key, not a certificate'
+      : describeNonPem(read.data);
+    return { ok: false, problem: { code: 'malformed', message: `${path} ${why}` } };
+  }
+  const certs: X509Certificate[] = [];
+  for (const [i, block] of certBlocks.entries()) {
+    try {
+      certs.push(new X509Certificate(block.der));
+    } catch {
+      return {
+        ok: false,
+        problem: { code: 'malformed', message: `${path}: certificate #${i + 1} cannot be parsed` },
+      };
+    }
+  }
+  return { ok: true, certs };
+}
+
+/**
+ * Reads a private key in PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM. The key never reaches any message:
+ * errors only describe the file. `groupOrWorldReadable` feeds the permission warning.
+ */
+export function loadPrivateKey(path: string): Loaded<{ key: KeyObject; mode: number }> {
+  const read = readBounded(path);
+  if (!read.ok) return { ok: false, problem: { code: read.code, message: read.message } };
+  const blocks = parsePem(read.data.toString('latin1'));
+  const keyBlock = blocks.find((b) => KEY_TYPES.has(b.type));
+  if (!keyBlock) {
+    const why = blocks.some((b) => b.type === 'CERTIFICATE')
+      ? 'holds a certificate, not a private key'
+      : describeNonPem(read.data);
+    return { ok: false, problem: { code: 'malformed', message: `${path} ${why}` } };
+  }
+  if (keyBlock.type === 'ENCRYPTED PRIVATE KEY' || keyBlock.headers['Proc-Type']?.includes('ENCRYPTED')) {
+    return {
+      ok: false,
+      problem: { code: 'malformed', message: `${path} is encrypted; certguard needs an unencrypted key file` },
+    };
+  }
+  try {
+    return { ok: true, key: createPrivateKey({ key: keyBlock.pem, format: 'pem' }), mode: read.mode };
+  } catch {
+    return { ok: false, problem: { code: 'malformed', message: `${path}: the private key cannot be parsed` } };
+  }
+}

@@ -1,0 +1,53 @@
+/** One `-----BEGIN TYPE-----` ... `-----END TYPE-----` block. */
+export interface PemBlock {
+  type: string;
+  /** RFC 1421 headers such as `Proc-Type: 4,ENCRYPTED` (legacy encrypted keys). */
+  headers: Record<string, string>;
+  der: Buffer;
+  /** Normalised PEM text of this block alone (LF line ends, no surrounding text). */
+  pem: string;
+}
+
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/**
+ * Extracts every PEM block, tolerating CRLF line ends and text around and between blocks (as
+ * `openssl x509 -text` or some CAs write). Blocks whose body is not base64 are skipped.
+ */
+export function parsePem(text: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  for (const m of text.matchAll(BLOCK)) {
+    const type = m[1]!;
+    const headers: Record<string, string> = {};
+    const bodyLines: string[] = [];
+    for (const raw of m[2]!.split('\n')) {
+      const line = raw.trim();
+      const header = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+      if (header) headers[header[1]!] = header[2]!;
+      else if (line) bodyLines.push(line);
+    }
+    const body = bodyLines.join('');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length === 0) continue;
+    const der = Buffer.from(body, 'base64');
+    const wrapped = body.match(/.{1,64}/g)!.join('\n');
+    const headerText = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\n`)
+      .join('');
+    blocks.push({
+      type,
+      headers,
+      der,
+      pem: `-----BEGIN ${type}-----\n${headerText}${headerText ? '\n' : ''}${wrapped}\n-----END ${type}-----\n`,
+    });
+  }
+  return blocks;
+}
+
+/** Says what a non-PEM file looks like, so the error tells the user what they pointed at. */
+export function describeNonPem(data: Buffer): string {
+  if (data.length === 0) return 'is empty';
+  // DER encodes a certificate or key as an ASN.1 SEQUENCE: tag 0x30.
+  if (data[0] === 0x30) return 'looks like DER, not PEM (convert with openssl x509 -inform DER)';
+  if (data.includes('-----BEGIN')) return 'holds a truncated or damaged PEM block';
+  return 'holds no PEM block';
+}

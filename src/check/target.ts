@@ -1,0 +1,40 @@
+import { configPath, loadConfigFile, type RawCertEntry } from '../config/config-file.ts';
+import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
+import type { CertSettings, GlobalSettings } from '../config/settings.ts';
+import type { CheckOptions } from '../cli/check-options.ts';
+
+export interface CheckTarget {
+  settings: CertSettings;
+  global: GlobalSettings;
+  /** False when the name was derived from flags (no NAME given): the verdict then names the cert. */
+  named: boolean;
+}
+
+/**
+ * Settings for a check: NAME's entry in the config file (flags override it), or flags alone. With
+ * `--cert` and no NAME the config file is not read at all, so a broken config cannot fail a
+ * preflight that names its files explicitly.
+ */
+export function resolveCheckTarget(opts: CheckOptions, env: NodeJS.ProcessEnv = process.env): CheckTarget {
+  const flags: RawCertEntry = {};
+  if (opts.domains.length > 0) flags.domains = opts.domains;
+  if (opts.minValidity !== undefined) flags.minValidity = opts.minValidity;
+  if (opts.renewBefore !== undefined) flags.renewBefore = opts.renewBefore;
+  if (opts.onUnusable !== undefined) flags.onUnusable = opts.onUnusable;
+
+  if (opts.name === undefined) {
+    const settings = resolveCert('certificate', [flags], 'options');
+    settings.certFile = opts.cert!;
+    settings.keyFile = opts.key;
+    settings.chainFile = opts.chain;
+    return { settings, global: globalSettings(undefined), named: false };
+  }
+  const path = configPath(opts.config, env);
+  const config = loadConfigFile(path);
+  const entry = certEntry(config, opts.name, `config ${path}`);
+  const settings = resolveCert(opts.name, [config.defaults, entry, flags], `config ${path}: certs.${opts.name}`);
+  if (opts.cert !== undefined) settings.certFile = opts.cert;
+  if (opts.key !== undefined) settings.keyFile = opts.key;
+  if (opts.chain !== undefined) settings.chainFile = opts.chain;
+  return { settings, global: globalSettings(config), named: true };
+}

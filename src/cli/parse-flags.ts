@@ -1,0 +1,60 @@
+import { UsageError } from '../exit-codes.ts';
+
+export interface FlagSpec {
+  /** Takes a value (`--cert FILE`); otherwise a boolean switch. */
+  value?: boolean;
+  /** May be repeated; values collect into an array. */
+  repeat?: boolean;
+  /** For switches that may carry a value (`--renew-inline` or `--renew-inline=30s`). */
+  optionalValue?: boolean;
+}
+
+export interface ParsedFlags {
+  flags: Record<string, string | string[] | boolean>;
+  positionals: string[];
+}
+
+/**
+ * A small, dependency-free flag parser for the preflight path, where loading yargs would cost more
+ * start-up time than the whole check (see bench/). Accepts `--flag value` and `--flag=value`.
+ */
+export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpec>): ParsedFlags {
+  const flags: ParsedFlags['flags'] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = (eq === -1 ? arg : arg.slice(0, eq)).replace(/^--?/, '');
+    const s = spec[name];
+    if (!s) throw new UsageError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)}`);
+    let value: string | boolean;
+    if (s.value) {
+      if (eq !== -1) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i]!;
+      else throw new UsageError(`option --${name} needs a value`);
+    } else if (s.optionalValue) {
+      value = eq === -1 ? true : arg.slice(eq + 1);
+    } else {
+      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
+      value = true;
+    }
+    if (s.repeat) {
+      const list = (flags[name] as string[] | undefined) ?? [];
+      list.push(String(value));
+      flags[name] = list;
+    } else if (name in flags) {
+      throw new UsageError(`option --${name} given twice`);
+    } else {
+      flags[name] = value;
+    }
+  }
+  return { flags, positionals };
+}

@@ -1,0 +1,18 @@
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { writeLine } from '../output/journal.ts';
+
+/**
+ * The last line of defence: any error becomes one line and a documented exit code, never a stack
+ * trace. Usage/config errors exit 2; anything unexpected is `unexpectedCode` (the command's
+ * "failed" code) and asks for a bug report, with the stack only under CERTGUARD_DEBUG=1.
+ */
+export function reportError(err: unknown, unexpectedCode: number = EXIT.unusable): number {
+  if (err instanceof UsageError) {
+    writeLine('err', `certguard: ${err.message}`);
+    return EXIT.usage;
+  }
+  const e = err as Error;
+  writeLine('err', `certguard: internal error: ${e?.message ?? String(err)} (please report this bug)`);
+  if (process.env.CERTGUARD_DEBUG === '1' && e?.stack) process.stderr.write(`${e.stack}\n`);
+  return unexpectedCode;
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { UsageError } from '../exit-codes.ts';
+import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
+import { parseDuration, parseRenewBefore } from './duration.ts';
+import {
+  type CertSettings,
+  type Challenge,
+  DEFAULT_CERT_ROOT,
+  DEFAULT_STATE_DIRECTORY,
+  type GlobalSettings,
+  KEY_TYPES,
+  type KeyType,
+  ON_UNUSABLE,
+  type OnUnusable,
+} from './settings.ts';
+
+const CHALLENGE_FIELDS = ['webroot', 'httpListen', 'dnsHook', 'dnsPropagation'] as const;
+
+/** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
+export const DEFAULT_RENEW_BEFORE = '1/3';
+
+export function globalSettings(config: RawConfig | undefined): GlobalSettings {
+  return {
+    stateDirectory: config?.stateDirectory ?? DEFAULT_STATE_DIRECTORY,
+    prometheusFile: config?.prometheusFile,
+  };
+}
+
+/** Looks NAME up in the config file; an unknown NAME is a usage error listing what exists. */
+export function certEntry(config: RawConfig, name: string, where: string): RawCertEntry {
+  const entry = config.certs[name];
+  if (!entry) {
+    const known = Object.keys(config.certs);
+    const list = known.length ? `known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}` : 'none';
+    throw new UsageError(`${where}: no certificate named "${name}" (${list})`);
+  }
+  return entry;
+}
+
+/**
+ * Merges defaults < entry < flags into CertSettings. A layer that names any challenge field
+ * replaces the challenge of the layers below it, so `defaults.webroot` plus a per-certificate
+ * `dnsHook` means dns-01, not a conflict.
+ */
+export function resolveCert(name: string, layers: RawCertEntry[], where: string): CertSettings {
+  checkName(name, where);
+  const merged: RawCertEntry = {};
+  for (const layer of layers) {
+    if (CHALLENGE_FIELDS.some((f) => layer[f] !== undefined)) {
+      for (const f of CHALLENGE_FIELDS) delete merged[f];
+    }
+    for (const [k, v] of Object.entries(layer)) {
+      if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+    }
+  }
+  const directory = merged.directory ?? join(DEFAULT_CERT_ROOT, name);
+  return {
+    name,
+    directory,
+    certFile: join(directory, 'fullchain.pem'),
+    keyFile: join(directory, 'key.pem'),
+    chainFile: undefined,
+    domains: (merged.domains ?? []).map((d) => d.trim()).filter((d) => d !== ''),
+    minValiditySeconds: merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),
+    renewBefore: parseRenewBefore(merged.renewBefore ?? DEFAULT_RENEW_BEFORE, `${where}.renewBefore`),
+    keyType: oneOf(merged.keyType ?? 'ec256', KEY_TYPES, `${where}.keyType`) as KeyType,
+    server: merged.server,
+    email: merged.email,
+    caBundle: merged.caBundle,
+    challenge: challenge(merged, where),
+    eab: merged.eab,
+    group: merged.group,
+    reloadServices: merged.reloadServices ?? [],
+    postRun: merged.postRun,
+    onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
+    reuseKey: merged.reuseKey ?? false,
+    ari: merged.ari ?? true,
+  };
+}
+
+function challenge(e: RawCertEntry, where: string): Challenge | undefined {
+  const set = (['webroot', 'httpListen', 'dnsHook'] as const).filter((f) => e[f] !== undefined);
+  if (set.length > 1) throw new UsageError(`${where}: choose one challenge, not ${set.join(' and ')}`);
+  if (e.webroot !== undefined) return { type: 'webroot', webroot: e.webroot };
+  if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
+  if (e.dnsHook !== undefined) {
+    const propagationSeconds = e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
+    return { type: 'dns', hook: e.dnsHook, propagationSeconds };
+  }
+  return undefined;
+}
+
+function oneOf(value: string, allowed: readonly string[], what: string): string {
+  if (!allowed.includes(value)) throw new UsageError(`${what}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}
