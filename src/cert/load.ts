@@ -54,12 +54,18 @@ export function loadPrivateKey(path: string): Loaded<{ key: KeyObject; mode: num
   if (keyBlock.type === 'ENCRYPTED PRIVATE KEY' || keyBlock.headers['Proc-Type']?.includes('ENCRYPTED')) {
     return {
       ok: false,
-      problem: { code: 'malformed', message: `${path} is encrypted; certguard needs an unencrypted key file` },
+      problem: {
+        code: 'malformed',
+        message: `${path} is encrypted; certguard needs an unencrypted key file`,
+      },
     };
   }
   try {
     return { ok: true, key: createPrivateKey({ key: keyBlock.pem, format: 'pem' }), mode: read.mode };
   } catch {
-    return { ok: false, problem: { code: 'malformed', message: `${path}: the private key cannot be parsed` } };
+    return {
+      ok: false,
+      problem: { code: 'malformed', message: `${path}: the private key cannot be parsed` },
+    };
   }
 }

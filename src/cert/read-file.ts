@@ -27,7 +27,11 @@ export function readBounded(path: string, limit = MAX_PEM_BYTES): ReadResult {
     if (st.isDirectory()) return { ok: false, code: 'unreadable', message: `${path} is a directory` };
     if (!st.isFile()) return { ok: false, code: 'unreadable', message: `${path} is not a regular file` };
     if (st.size > limit) {
-      return { ok: false, code: 'malformed', message: `${path} is too large (${st.size} bytes, limit ${limit})` };
+      return {
+        ok: false,
+        code: 'malformed',
+        message: `${path} is too large (${st.size} bytes, limit ${limit})`,
+      };
     }
     const buf = Buffer.alloc(Math.min(limit + 1, Math.max(st.size, 4096)));
     let length = 0;

@@ -1,7 +1,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { RenewBefore } from '../config/duration.ts';
-import type { Loaded } from './load.ts';
 import { isWeakKey, keyTypeName } from './key-type.ts';
+import type { Loaded } from './load.ts';
 import { coversName, subjectAltNames } from './names.ts';
 import { isPlaceholder } from './placeholder-mark.ts';
 import type { Finding, ReasonCode, WarningCode } from './reasons.ts';
@@ -120,11 +120,17 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
 
   const selfSigned = leaf.checkIssued(leaf) && leaf.verify(leaf.publicKey);
   if (verdict.placeholder) {
-    warnings.push({ code: 'placeholder', message: 'this is a certguard placeholder, not a CA-issued certificate' });
+    warnings.push({
+      code: 'placeholder',
+      message: 'this is a certguard placeholder, not a CA-issued certificate',
+    });
   } else if (selfSigned) {
     warnings.push({ code: 'self-signed', message: 'the certificate is self-signed' });
   } else if (issuers.length === 0) {
-    warnings.push({ code: 'chain-missing', message: 'no issuer certificates: clients may fail to build a chain' });
+    warnings.push({
+      code: 'chain-missing',
+      message: 'no issuer certificates: clients may fail to build a chain',
+    });
   }
 
   verdict.usable = reasons.length === 0;

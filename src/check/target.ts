@@ -1,7 +1,7 @@
+import type { CheckOptions } from '../cli/check-options.ts';
 import { configPath, loadConfigFile, type RawCertEntry } from '../config/config-file.ts';
 import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
-import type { CheckOptions } from '../cli/check-options.ts';
 
 export interface CheckTarget {
   settings: CertSettings;
@@ -32,7 +32,11 @@ export function resolveCheckTarget(opts: CheckOptions, env: NodeJS.ProcessEnv = 
   const path = configPath(opts.config, env);
   const config = loadConfigFile(path);
   const entry = certEntry(config, opts.name, `config ${path}`);
-  const settings = resolveCert(opts.name, [config.defaults, entry, flags], `config ${path}: certs.${opts.name}`);
+  const settings = resolveCert(
+    opts.name,
+    [config.defaults, entry, flags],
+    `config ${path}: certs.${opts.name}`,
+  );
   if (opts.cert !== undefined) settings.certFile = opts.cert;
   if (opts.key !== undefined) settings.keyFile = opts.key;
   if (opts.chain !== undefined) settings.chainFile = opts.chain;

@@ -1,5 +1,5 @@
-import type { CheckOptions } from '../cli/check-options.ts';
 import type { Verdict } from '../cert/verdict.ts';
+import type { CheckOptions } from '../cli/check-options.ts';
 import { EXIT } from '../exit-codes.ts';
 import { writeLine } from '../output/journal.ts';
 import type { CheckTarget } from './target.ts';
@@ -23,7 +23,10 @@ export async function applyUnitPolicy(
   out.print(verdict);
   if (verdict.usable) return EXIT.ok;
   if (target.settings.onUnusable === 'warn') {
-    writeLine('warning', `${verdict.name}: WARNING: certificate unusable, starting anyway (on-unusable=warn)`);
+    writeLine(
+      'warning',
+      `${verdict.name}: WARNING: certificate unusable, starting anyway (on-unusable=warn)`,
+    );
     return EXIT.ok;
   }
   void opts;

@@ -19,6 +19,8 @@ export interface CheckOptions {
   /** Unit mode: run one renewal within this budget when the certificate is unusable. */
   renewInline: string | undefined;
   onUnusable: string | undefined;
+  /** Unit started by --trigger-renew; default certguard-renew@NAME.service. */
+  renewUnit: string | undefined;
 }
 
 const SPEC: Record<string, FlagSpec> = {
@@ -36,13 +38,15 @@ const SPEC: Record<string, FlagSpec> = {
   'trigger-renew': {},
   'renew-inline': { optionalValue: true },
   'on-unusable': { value: true },
+  'renew-unit': { value: true },
 };
 
 export const DEFAULT_RENEW_INLINE = '30s';
 
 export function parseCheckOptions(argv: readonly string[]): CheckOptions {
   const { flags, positionals } = parseFlags(argv, SPEC);
-  if (positionals.length > 1) throw new UsageError(`expected at most one certificate NAME, got ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one certificate NAME, got ${positionals.join(' ')}`);
   const str = (k: string) => flags[k] as string | undefined;
   const inline = flags['renew-inline'];
   const opts: CheckOptions = {
@@ -60,6 +64,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions {
     triggerRenew: flags['trigger-renew'] === true,
     renewInline: inline === true ? DEFAULT_RENEW_INLINE : (inline as string | undefined),
     onUnusable: str('on-unusable'),
+    renewUnit: str('renew-unit'),
   };
   if (!opts.help && !opts.version && !opts.name && !opts.cert) {
     throw new UsageError('give a certificate NAME from the config file, or --cert FILE (see --help)');
@@ -92,6 +97,7 @@ Options:
 
 In a systemd unit (ExecStartPre=):
   --trigger-renew          when renewal is due, start certguard-renew@NAME.service (--no-block)
+  --renew-unit UNIT        unit that --trigger-renew starts (default certguard-renew@NAME.service)
   --renew-inline[=D]       when unusable, try one renewal within D (default 30s) before deciding
   --on-unusable POLICY     fail (exit 1, default) | placeholder (install a self-signed stand-in,
                            exit 0) | warn (exit 0 with a loud warning)

@@ -1,8 +1,8 @@
 import yargs from 'yargs';
 import { EXIT } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
-import { reportError } from './report-error.ts';
 import { renewCommand } from './renew-command.ts';
+import { reportError } from './report-error.ts';
 import { statusCommand } from './status-command.ts';
 
 /** Set by a command handler; yargs handlers cannot return an exit code themselves. */
@@ -15,7 +15,9 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     await yargs(argv)
       .scriptName('certguard')
-      .usage('certguard <command> [options]\n\nKeeps TLS certificates working: offline preflight, local-first renewal, status.')
+      .usage(
+        'certguard <command> [options]\n\nKeeps TLS certificates working: offline preflight, local-first renewal, status.',
+      )
       .command('check', 'decide offline whether a certificate is usable (see certguard check --help)')
       .command(renewCommand(result))
       .command(statusCommand(result))

@@ -71,7 +71,8 @@ export function loadConfigFile(path: string): RawConfig {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
     throw new UsageError(`config ${path}: ${why}`);
   }
   return parseConfig(text, path);
@@ -92,12 +93,14 @@ export function parseConfig(text: string, path: string): RawConfig {
   for (const key of ['stateDirectory', 'prometheusFile'] as const) {
     const v = data[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || v === '') throw new UsageError(`config ${path}: ${key} must be a non-empty string`);
+    if (typeof v !== 'string' || v === '')
+      throw new UsageError(`config ${path}: ${key} must be a non-empty string`);
     config[key] = v;
   }
   if (data.defaults !== undefined) config.defaults = checkEntry(data.defaults, `config ${path}: defaults`);
   if (data.certs !== undefined) {
-    if (!isObject(data.certs)) throw new UsageError(`config ${path}: certs must be an object of NAME -> settings`);
+    if (!isObject(data.certs))
+      throw new UsageError(`config ${path}: certs must be an object of NAME -> settings`);
     for (const [name, entry] of Object.entries(data.certs)) {
       checkName(name, `config ${path}: certs`);
       config.certs[name] = checkEntry(entry, `config ${path}: certs.${name}`);
@@ -109,7 +112,9 @@ export function parseConfig(text: string, path: string): RawConfig {
 /** Certificate names become directory and systemd instance names: keep them to a safe alphabet. */
 export function checkName(name: string, where: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(name) || name.includes('..')) {
-    throw new UsageError(`${where}: invalid certificate name ${JSON.stringify(name)} (letters, digits, . _ -)`);
+    throw new UsageError(
+      `${where}: invalid certificate name ${JSON.stringify(name)} (letters, digits, . _ -)`,
+    );
   }
 }
 

@@ -25,7 +25,9 @@ export function parseRenewBefore(input: unknown, what: string): RenewBefore {
     if (m) {
       const fraction = Number(m[1]) / Number(m[2]);
       if (!(fraction > 0 && fraction < 1)) {
-        throw new UsageError(`${what}: a fraction of the lifetime must be between 0 and 1, got ${show(input)}`);
+        throw new UsageError(
+          `${what}: a fraction of the lifetime must be between 0 and 1, got ${show(input)}`,
+        );
       }
       return { kind: 'fraction', fraction };
     }
@@ -33,7 +35,9 @@ export function parseRenewBefore(input: unknown, what: string): RenewBefore {
   try {
     return { kind: 'seconds', seconds: parseDuration(input, what) };
   } catch {
-    throw new UsageError(`${what}: expected a duration (30d) or a fraction of the lifetime (1/3), got ${show(input)}`);
+    throw new UsageError(
+      `${what}: expected a duration (30d) or a fraction of the lifetime (1/3), got ${show(input)}`,
+    );
   }
 }
 

@@ -31,7 +31,9 @@ export function certEntry(config: RawConfig, name: string, where: string): RawCe
   const entry = config.certs[name];
   if (!entry) {
     const known = Object.keys(config.certs);
-    const list = known.length ? `known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}` : 'none';
+    const list = known.length
+      ? `known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}`
+      : 'none';
     throw new UsageError(`${where}: no certificate named "${name}" (${list})`);
   }
   return entry;
@@ -61,7 +63,8 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
     domains: (merged.domains ?? []).map((d) => d.trim()).filter((d) => d !== ''),
-    minValiditySeconds: merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),
+    minValiditySeconds:
+      merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),
     renewBefore: parseRenewBefore(merged.renewBefore ?? DEFAULT_RENEW_BEFORE, `${where}.renewBefore`),
     keyType: oneOf(merged.keyType ?? 'ec256', KEY_TYPES, `${where}.keyType`) as KeyType,
     server: merged.server,
@@ -84,13 +87,15 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
   if (e.webroot !== undefined) return { type: 'webroot', webroot: e.webroot };
   if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
   if (e.dnsHook !== undefined) {
-    const propagationSeconds = e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
+    const propagationSeconds =
+      e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
     return { type: 'dns', hook: e.dnsHook, propagationSeconds };
   }
   return undefined;
 }
 
 function oneOf(value: string, allowed: readonly string[], what: string): string {
-  if (!allowed.includes(value)) throw new UsageError(`${what}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  if (!allowed.includes(value))
+    throw new UsageError(`${what}: expected one of ${allowed.join(', ')}, got "${value}"`);
   return value;
 }

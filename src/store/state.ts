@@ -67,7 +67,9 @@ export function readState(stateDirectory: string, name: string): StateRead {
   const path = statePath(stateDirectory, name);
   const read = readBounded(path, 256 * 1024);
   if (!read.ok) {
-    return read.code === 'missing' ? { ok: true, state: emptyState(), exists: false } : { ok: false, problem: read.message };
+    return read.code === 'missing'
+      ? { ok: true, state: emptyState(), exists: false }
+      : { ok: false, problem: read.message };
   }
   try {
     const data = JSON.parse(read.data.toString('utf8')) as Partial<RenewalState>;

@@ -39,7 +39,9 @@ function algorithm(type: FixtureKeyType): RsaHashedKeyGenParams | EcKeyGenParams
 
 function signingAlg(type: FixtureKeyType): Algorithm {
   const a = algorithm(type);
-  return a.name === 'ECDSA' ? { ...a, hash: type === 'ec384' ? 'SHA-384' : 'SHA-256' } : a;
+  return a.name === 'ECDSA'
+    ? ({ ...a, hash: type === 'ec384' ? 'SHA-384' : 'SHA-256' } as unknown as Algorithm)
+    : a;
 }
 
 /** Key generation dominates test time (RSA 4096 takes seconds): reuse a few keys per type. */
@@ -94,7 +96,9 @@ export async function makeCert(o: CertOptions = {}): Promise<Issued> {
   ];
   if (o.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(o.issuer.cert, false));
   if (o.isCa) {
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
+    extensions.push(
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    );
   }
   if (sans.length > 0) {
     extensions.push(
@@ -119,7 +123,7 @@ export async function makeCert(o: CertOptions = {}): Promise<Issued> {
   const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   return {
     cert,
-    certPem: cert.toString('pem').replace(/\r\n/g, '\n').trimEnd() + '\n',
+    certPem: `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`,
     keyPem: key.export({ type: 'pkcs8', format: 'pem' }) as string,
     key,
     keys,
@@ -134,9 +138,16 @@ function randomSerial(): string {
 }
 
 /** A CA, an intermediate and a leaf signed by it: the usual shape of a CA-issued certificate. */
-export async function makeChain(leaf: CertOptions = {}): Promise<{ root: Issued; intermediate: Issued; leaf: Issued }> {
+export async function makeChain(
+  leaf: CertOptions = {},
+): Promise<{ root: Issued; intermediate: Issued; leaf: Issued }> {
   const root = await makeCert({ isCa: true, cn: 'certguard test root', days: 3650 });
-  const intermediate = await makeCert({ isCa: true, cn: 'certguard test intermediate', issuer: root, days: 1000 });
+  const intermediate = await makeCert({
+    isCa: true,
+    cn: 'certguard test intermediate',
+    issuer: root,
+    days: 1000,
+  });
   return { root, intermediate, leaf: await makeCert({ ...leaf, issuer: intermediate }) };
 }
 
