@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { describeNonPem, parsePem } from './pem.ts';
+import { countBeginLines, describeUnwanted, parsePem } from './pem.ts';
 import { readBounded } from './read-file.ts';
 import type { Finding } from './reasons.ts';
 
@@ -14,13 +14,21 @@ const KEY_TYPES = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', '
 export function loadCertificates(path: string): Loaded<{ certs: X509Certificate[] }> {
   const read = readBounded(path);
   if (!read.ok) return { ok: false, problem: { code: read.code, message: read.message } };
-  const blocks = parsePem(read.data.toString('latin1'));
+  const text = read.data.toString('latin1');
+  const blocks = parsePem(text);
   const certBlocks = blocks.filter((b) => b.type === 'CERTIFICATE' || b.type === 'X509 CERTIFICATE');
   if (certBlocks.length === 0) {
     const why = blocks.some((b) => KEY_TYPES.has(b.type))
       ? 'holds a private key, not a certificate'
-      : describeNonPem(read.data);
+      : describeUnwanted(read.data, blocks, 'certificate');
     return { ok: false, problem: { code: 'malformed', message: `${path} ${why}` } };
+  }
+  // A fullchain.pem cut short loses its last issuer silently otherwise: clients then fail.
+  if (countBeginLines(text) > blocks.length) {
+    return {
+      ok: false,
+      problem: { code: 'malformed', message: `${path} holds a truncated or damaged PEM block` },
+    };
   }
   const certs: X509Certificate[] = [];
   for (const [i, block] of certBlocks.entries()) {
@@ -48,7 +56,7 @@ export function loadPrivateKey(path: string): Loaded<{ key: KeyObject; mode: num
   if (!keyBlock) {
     const why = blocks.some((b) => b.type === 'CERTIFICATE')
       ? 'holds a certificate, not a private key'
-      : describeNonPem(read.data);
+      : describeUnwanted(read.data, blocks, 'private key');
     return { ok: false, problem: { code: 'malformed', message: `${path} ${why}` } };
   }
   if (keyBlock.type === 'ENCRYPTED PRIVATE KEY' || keyBlock.headers['Proc-Type']?.includes('ENCRYPTED')) {

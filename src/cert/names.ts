@@ -20,13 +20,13 @@ export function subjectAltNames(cert: X509Certificate): string[] {
  * OpenSSL (X509_check_host/ip) does the matching; we only choose its strict flags.
  */
 export function coversName(cert: X509Certificate, name: string): boolean {
-  const trimmed = name.trim().replace(/\.$/, '');
-  const bare = trimmed.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(bare)) return cert.checkIP(bare) !== undefined;
-  const ascii = domainToASCII(trimmed.toLowerCase());
-  if (!ascii) return false;
+  const normal = normalizeName(name);
+  if (normal === undefined) return false;
+  if (isIP(normal)) return cert.checkIP(normal) !== undefined;
+  // A wildcard name ("*.example.com") is only covered by the same wildcard SAN: OpenSSL compares
+  // it literally, as a SAN "a.example.com" must not cover every name under example.com.
   return (
-    cert.checkHost(ascii, {
+    cert.checkHost(normal, {
       subject: 'never',
       wildcards: true,
       partialWildcards: false,
@@ -34,6 +34,45 @@ export function coversName(cert: X509Certificate, name: string): boolean {
       singleLabelSubdomains: false,
     }) !== undefined
   );
+}
+
+/**
+ * The form names are compared in: IP addresses unbracketed, DNS names lower case, in ASCII
+ * (IDNA/punycode, as SANs carry them) and without the trailing root dot. Undefined if the name is
+ * not a syntactically valid IP address or DNS name (see domainProblem for why).
+ */
+export function normalizeName(name: string): string | undefined {
+  return checkName(name).normal;
+}
+
+/** Why `name` cannot be a certificate name, or undefined when it can (for config and flag checks). */
+export function domainProblem(name: string): string | undefined {
+  return checkName(name).problem;
+}
+
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+function checkName(name: string): { normal?: string; problem?: string } {
+  const trimmed = name.trim();
+  if (trimmed === '') return { problem: 'empty name' };
+  const bare = trimmed.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare)) return { normal: bare };
+  const show = JSON.stringify(name);
+  const ascii = domainToASCII(trimmed.replace(/\.$/, '').toLowerCase());
+  if (!ascii) return { problem: `${show} is not a valid DNS name or IP address` };
+  if (ascii.length > 253) return { problem: `${show} is longer than 253 characters` };
+  const labels = ascii.split('.');
+  for (const [i, label] of labels.entries()) {
+    if (label === '*' && i === 0 && labels.length >= 3) continue;
+    if (label.includes('*')) {
+      return {
+        problem: `${show}: a wildcard must be the whole leftmost label of a name with at least 3 labels (*.example.com)`,
+      };
+    }
+    if (!LABEL.test(label))
+      return { problem: `${show} is not a valid DNS name (label ${JSON.stringify(label)})` };
+  }
+  return { normal: ascii };
 }
 
 function unquote(s: string): string {

@@ -43,11 +43,32 @@ export function parsePem(text: string): PemBlock[] {
   return blocks;
 }
 
-/** Says what a non-PEM file looks like, so the error tells the user what they pointed at. */
-export function describeNonPem(data: Buffer): string {
+/** How many blocks a text starts: more than parsePem returned means some are cut off or damaged. */
+export function countBeginLines(text: string): number {
+  return text.match(/-----BEGIN [A-Z0-9 ]+-----/g)?.length ?? 0;
+}
+
+/**
+ * Says what a file holds when it is not what was wanted, so the error tells the user what they
+ * pointed at. Only structure is described (PEM block names, DER, emptiness): never the content,
+ * which may be a private key.
+ */
+export function describeUnwanted(
+  data: Buffer,
+  blocks: PemBlock[],
+  wanted: 'certificate' | 'private key',
+): string {
   if (data.length === 0) return 'is empty';
+  const text = data.toString('latin1');
+  if (countBeginLines(text) > blocks.length) return 'holds a truncated or damaged PEM block';
+  if (blocks.length > 0) {
+    const types = [...new Set(blocks.map((b) => b.type))].join(', ');
+    return `holds ${types}, not a ${wanted}`;
+  }
   // DER encodes a certificate or key as an ASN.1 SEQUENCE: tag 0x30.
-  if (data[0] === 0x30) return 'looks like DER, not PEM (convert with openssl x509 -inform DER)';
-  if (data.includes('-----BEGIN')) return 'holds a truncated or damaged PEM block';
+  if (data[0] === 0x30) {
+    const tool = wanted === 'certificate' ? 'openssl x509 -inform DER' : 'openssl pkey -inform DER';
+    return `looks like DER, not PEM (convert with ${tool})`;
+  }
   return 'holds no PEM block';
 }

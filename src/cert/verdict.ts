@@ -82,7 +82,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     domains: subjectAltNames(leaf),
     issuer: leaf.issuer.replaceAll('\n', ', '),
     serial: leaf.serialNumber,
-    keyType: leaf.publicKey.asymmetricKeyType ? keyTypeName(leaf.publicKey) : null,
+    keyType: publicKeyType(leaf),
     placeholder: isPlaceholder(leaf),
     fingerprint256: leaf.fingerprint256,
   });
@@ -99,7 +99,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   }
 
   if (ev.key?.ok) {
-    if (!leaf.checkPrivateKey(ev.key.key)) {
+    if (!keyMatches(leaf, ev.key.key)) {
       reasons.push({ code: 'key-mismatch', message: 'the private key does not belong to the certificate' });
     } else if (isWeakKey(ev.key.key)) {
       warnings.push({ code: 'weak-key', message: `${keyTypeName(ev.key.key)} is below 2048 bits` });
@@ -118,7 +118,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   const chainProblem = checkChain(leaf, issuers, now);
   if (chainProblem) reasons.push({ code: 'chain-broken', message: chainProblem });
 
-  const selfSigned = leaf.checkIssued(leaf) && leaf.verify(leaf.publicKey);
+  const selfSigned = issuedBy(leaf, leaf);
   if (verdict.placeholder) {
     warnings.push({
       code: 'placeholder',
@@ -158,8 +158,12 @@ function checkChain(leaf: X509Certificate, issuers: X509Certificate[], now: Date
   let child = leaf;
   for (const [i, parent] of issuers.entries()) {
     const where = `chain certificate #${i + 1} (${firstLine(parent.subject)})`;
-    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
-      return `${where} did not issue ${i === 0 ? 'the certificate' : `chain certificate #${i}`}`;
+    if (!issuedBy(child, parent)) {
+      const what = i === 0 ? 'the certificate' : `chain certificate #${i}`;
+      const actual = issuers.findIndex((c, j) => j > i && issuedBy(child, c));
+      if (actual !== -1)
+        return `${where} did not issue ${what}, #${actual + 1} did: the chain is out of order`;
+      return `${where} did not issue ${what}`;
     }
     if (!parent.ca) return `${where} is not a CA certificate`;
     if (now.getTime() >= new Date(parent.validTo).getTime()) return `${where} expired ${parent.validTo}`;
@@ -169,10 +173,37 @@ function checkChain(leaf: X509Certificate, issuers: X509Certificate[], now: Date
   return undefined;
 }
 
+/** Names and key identifiers link them (checkIssued) and the signature verifies with the issuer's key. */
+function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  try {
+    return child.checkIssued(parent) && child.verify(parent.publicKey);
+  } catch {
+    // An issuer key Node cannot load cannot have verified anything.
+    return false;
+  }
+}
+
 /** fullchain.pem passed as --cert plus chain.pem as --chain repeats issuers: keep the first of each. */
 function dedupe(certs: X509Certificate[], leaf: X509Certificate): X509Certificate[] {
   const seen = new Set([leaf.fingerprint256]);
   return certs.filter((c) => !seen.has(c.fingerprint256) && seen.add(c.fingerprint256));
+}
+
+function keyMatches(cert: X509Certificate, key: KeyObject): boolean {
+  try {
+    return cert.checkPrivateKey(key);
+  } catch {
+    return false;
+  }
+}
+
+/** Node throws on public key algorithms it does not know (e.g. DSA variants): report null, not crash. */
+function publicKeyType(cert: X509Certificate): string | null {
+  try {
+    return cert.publicKey.asymmetricKeyType ? keyTypeName(cert.publicKey) : null;
+  } catch {
+    return null;
+  }
 }
 
 function firstLine(subject: string): string {

@@ -1,5 +1,5 @@
 import type { CheckOptions } from '../cli/check-options.ts';
-import { configPath, loadConfigFile, type RawCertEntry } from '../config/config-file.ts';
+import { checkName, configPath, loadConfigFile, type RawCertEntry } from '../config/config-file.ts';
 import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 
@@ -29,6 +29,8 @@ export function resolveCheckTarget(opts: CheckOptions, env: NodeJS.ProcessEnv = 
     settings.chainFile = opts.chain;
     return { settings, global: globalSettings(undefined), named: false };
   }
+  // A NAME like "../x" is wrong whatever the config says: say so before reading it.
+  checkName(opts.name, 'certificate NAME');
   const path = configPath(opts.config, env);
   const config = loadConfigFile(path);
   const entry = certEntry(config, opts.name, `config ${path}`);

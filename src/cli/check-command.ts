@@ -13,6 +13,9 @@ import { reportError } from './report-error.ts';
  * it imports statically touch only local files (a test proves no ACME or HTTP code is loaded).
  */
 export async function runCheck(argv: readonly string[]): Promise<number> {
+  // A reader that goes away early (`... | head -c0`) makes writes fail with EPIPE: that must not
+  // become an uncaught exception with a stack trace; the exit code still tells the verdict.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   try {
     const opts = parseCheckOptions(argv);
     if (opts.help) {

@@ -1,3 +1,6 @@
+import { domainProblem } from '../cert/names.ts';
+import { parseDuration, parseRenewBefore } from '../config/duration.ts';
+import { ON_UNUSABLE } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
 
@@ -66,10 +69,31 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions {
     onUnusable: str('on-unusable'),
     renewUnit: str('renew-unit'),
   };
-  if (!opts.help && !opts.version && !opts.name && !opts.cert) {
+  if (opts.help || opts.version) return opts;
+  if (!opts.name && !opts.cert) {
     throw new UsageError('give a certificate NAME from the config file, or --cert FILE (see --help)');
   }
+  checkValues(opts);
   return opts;
+}
+
+/**
+ * Flag values are checked here, under the flag's own name, so a typo in `--min-validity` is not
+ * reported as a problem of the config file entry the flag overrides.
+ */
+function checkValues(opts: CheckOptions): void {
+  if (opts.minValidity !== undefined) parseDuration(opts.minValidity, '--min-validity');
+  if (opts.renewBefore !== undefined) parseRenewBefore(opts.renewBefore, '--renew-before');
+  if (opts.renewInline !== undefined) parseDuration(opts.renewInline, '--renew-inline');
+  if (opts.onUnusable !== undefined && !(ON_UNUSABLE as readonly string[]).includes(opts.onUnusable)) {
+    throw new UsageError(
+      `--on-unusable: expected one of ${ON_UNUSABLE.join(', ')}, got ${JSON.stringify(opts.onUnusable)}`,
+    );
+  }
+  for (const d of opts.domains) {
+    const problem = domainProblem(d);
+    if (problem) throw new UsageError(`--domain: ${problem}`);
+  }
 }
 
 export const CHECK_HELP = `Usage:

@@ -37,9 +37,12 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
     if (!s) throw new UsageError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)}`);
     let value: string | boolean;
     if (s.value) {
+      // `--cert --json` is a forgotten value, not a file named "--json" (write --cert=--json for that).
+      const next = argv[i + 1];
       if (eq !== -1) value = arg.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i]!;
+      else if (next !== undefined && !(next.startsWith('-') && next.length > 1)) value = argv[++i]!;
       else throw new UsageError(`option --${name} needs a value`);
+      if (value === '') throw new UsageError(`option --${name} needs a value`);
     } else if (s.optionalValue) {
       value = eq === -1 ? true : arg.slice(eq + 1);
     } else {

@@ -1,13 +1,170 @@
-import type { CommandModule } from 'yargs';
-import { UsageError } from '../exit-codes.ts';
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { type Level, writeLine } from '../output/journal.ts';
 import type { CommandResult } from './yargs-cli.ts';
 
-export function renewCommand(_result: CommandResult): CommandModule {
+/**
+ * `certguard renew`: thin: parse, resolve settings, call renewCertificate, print one line (or
+ * JSON), set the exit code. The renew modules are imported in the handler so `--help` stays cheap.
+ */
+export function renewCommand(result: CommandResult): CommandModule {
   return {
     command: 'renew [name]',
     describe: 'renew a certificate over ACME when (and only when) renewal is due',
-    handler: () => {
-      throw new UsageError('renew is not implemented yet');
+    builder: (y: Argv) =>
+      y
+        .usage(RENEW_USAGE)
+        .positional('name', { type: 'string', describe: 'certificate NAME in the config file' })
+        .option('config', {
+          type: 'string',
+          describe: 'config file (default $CERTGUARD_CONFIG or /etc/certguard/certguard.json)',
+        })
+        .option('directory', {
+          type: 'string',
+          describe: 'certificate directory (NixOS layout: cert.pem, key.pem, fullchain.pem ...)',
+        })
+        .option('domain', {
+          type: 'string',
+          describe: 'a name for the certificate (repeatable; the first is the primary)',
+        })
+        .option('server', { type: 'string', describe: 'ACME directory URL' })
+        .option('email', { type: 'string', describe: 'ACME account contact' })
+        .option('webroot', {
+          type: 'string',
+          describe: 'http-01: write tokens under DIR/.well-known/acme-challenge',
+        })
+        .option('http-listen', {
+          type: 'string',
+          describe: 'http-01: serve tokens on ADDR:PORT during the order',
+        })
+        .option('dns-hook', { type: 'string', describe: 'dns-01: run CMD present|cleanup FQDN VALUE' })
+        .option('dns-propagation', {
+          type: 'string',
+          describe: 'dns-01: wait this long after "present" (e.g. 30s)',
+        })
+        .option('key-type', { type: 'string', describe: 'ec256 (default), ec384, rsa2048, rsa3072, rsa4096' })
+        .option('renew-before', {
+          type: 'string',
+          describe: 'renew this long before expiry, or at this fraction of the lifetime left (default 1/3)',
+        })
+        .option('min-validity', {
+          type: 'string',
+          describe: 'a certificate with less than this left is unusable (default 0)',
+        })
+        .option('ca-bundle', { type: 'string', describe: 'PEM file of CAs to trust for the ACME server' })
+        .option('eab-kid', { type: 'string', describe: 'External Account Binding key id' })
+        .option('eab-hmac-file', {
+          type: 'string',
+          describe: 'file (or $CREDENTIALS_DIRECTORY name) holding the EAB HMAC key',
+        })
+        .option('group', { type: 'string', describe: 'group that may read key.pem (mode 0640)' })
+        .option('reload', {
+          type: 'string',
+          describe: 'systemctl try-reload-or-restart UNIT after renewal (repeatable)',
+        })
+        .option('post-run', {
+          type: 'string',
+          describe: 'shell command run in the certificate directory after renewal',
+        })
+        .option('reuse-key', { type: 'boolean', describe: 'keep the private key instead of rotating it' })
+        .option('state-dir', { type: 'string', describe: 'state directory (default /var/lib/certguard)' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'renew now, ignoring the due date and backoff',
+        })
+        .option('ari', {
+          type: 'boolean',
+          default: true,
+          describe: 'ask the CA for ARI renewal information (--no-ari: never)',
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (see docs)' })
+        .epilog(RENEW_EPILOG),
+    handler: async (argv) => {
+      result.code = await runRenew(argv as unknown as Record<string, unknown>);
     },
   };
 }
+
+async function runRenew(a: Record<string, unknown>): Promise<number> {
+  const { resolveRenewTarget } = await import('../renew/target.ts');
+  const { renewCertificate } = await import('../renew/renew.ts');
+  const { outcomeJson, outcomeLine } = await import('../renew/outcome-text.ts');
+  const json = a.json === true;
+  const target = resolveRenewTarget({
+    ...(str(a.name) !== undefined ? { name: str(a.name) } : {}),
+    ...pick(a, {
+      config: 'config',
+      directory: 'directory',
+      server: 'server',
+      email: 'email',
+      webroot: 'webroot',
+      httpListen: 'http-listen',
+      dnsHook: 'dns-hook',
+      dnsPropagation: 'dns-propagation',
+      keyType: 'key-type',
+      renewBefore: 'renew-before',
+      minValidity: 'min-validity',
+      caBundle: 'ca-bundle',
+      eabKid: 'eab-kid',
+      eabHmacFile: 'eab-hmac-file',
+      group: 'group',
+      postRun: 'post-run',
+      stateDir: 'state-dir',
+    }),
+    domains: list(a.domain),
+    reload: list(a.reload),
+    reuseKey: a['reuse-key'] === true,
+  });
+  const name = target.settings.name;
+  // With --json, stdout carries only the JSON object: progress goes to stderr.
+  const log = (level: Level, text: string) => {
+    if (json && level === 'info') process.stderr.write(`${text}\n`);
+    else writeLine(level, text);
+  };
+  const outcome = await renewCertificate(target.settings, target.global, {
+    force: a.force === true,
+    ari: a.ari !== false,
+    log,
+    ...(target.config ? { config: target.config } : {}),
+  });
+  if (json) process.stdout.write(`${JSON.stringify(outcomeJson(name, outcome), null, 2)}\n`);
+  else {
+    const line = outcomeLine(name, outcome, new Date());
+    writeLine(line.level, line.text);
+  }
+  return outcome.exitCode ?? EXIT.unusable;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Repeatable options arrive as a string once and an array when repeated. */
+function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function pick(a: Record<string, unknown>, names: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, flag] of Object.entries(names)) {
+    const v = a[flag];
+    if (Array.isArray(v)) throw new UsageError(`option --${flag} given more than once`);
+    if (typeof v === 'string') out[key] = v;
+  }
+  return out;
+}
+
+const RENEW_USAGE = `certguard renew NAME [--config FILE] [--force] [--no-ari] [--json]
+certguard renew --directory DIR --domain NAME... --server URL --email ADDR
+   (--webroot DIR | --http-listen ADDR:PORT | --dns-hook CMD) [options]
+
+Reads the installed certificate first and opens no network connection unless renewal is due
+(missing or unusable, in the renewal window, names or key type changed, ARI window, --force).`;
+
+const RENEW_EPILOG = `Exit codes:
+  0   not due, renewed, or busy (another run is renewing this certificate right now)
+  75  renewal was due and failed, but the installed certificate is still usable (soft failure)
+  1   renewal failed and no usable certificate is installed
+  2   usage or configuration error`;

@@ -1,13 +1,63 @@
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../exit-codes.ts';
+import { configPath, loadConfigFile } from '../config/config-file.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { journalConnected } from '../output/journal.ts';
+import { useColour } from '../status/colour.ts';
+import { renderJson } from '../status/json.ts';
+import { writeMetricsFile } from '../status/metrics-file.ts';
+import { collectStatusParallel } from '../status/parallel.ts';
+import { renderTable } from '../status/table.ts';
 import type { CommandResult } from './yargs-cli.ts';
 
-export function statusCommand(_result: CommandResult): CommandModule {
+interface StatusArgs {
+  names?: string[];
+  config?: string;
+  json?: boolean;
+  prometheus?: string;
+}
+
+/**
+ * `certguard status [NAME...]`: every certificate at a glance. Offline by construction: it imports
+ * nothing from src/acme (a test proves no ACME or HTTP code is loaded) and reads only local files.
+ * Exit 0 when every listed certificate is usable, 1 when any is unusable or missing, 2 for a usage
+ * or config error (including an unknown NAME or an unwritable --prometheus file).
+ */
+export function statusCommand(result: CommandResult): CommandModule<object, StatusArgs> {
   return {
     command: 'status [names..]',
-    describe: 'show every certificate at a glance',
-    handler: () => {
-      throw new UsageError('status is not implemented yet');
+    describe: 'show every certificate at a glance (offline)',
+    builder: (y) =>
+      y
+        .positional('names', { type: 'string', array: true, describe: 'certificates to show (default: all)' })
+        .option('config', { type: 'string', requiresArg: true, describe: 'config file (JSON)' })
+        .option('json', { type: 'boolean', describe: 'print a JSON array instead of the table' })
+        .option('prometheus', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'also write node_exporter textfile metrics to FILE (atomically)',
+        }) as never,
+    handler: async (args) => {
+      result.code = await runStatus(args);
     },
   };
+}
+
+export async function runStatus(args: StatusArgs, now: Date = new Date()): Promise<number> {
+  const config = loadConfigFile(configPath(args.config));
+  const names = (args.names ?? []).map(String);
+  const rows = await collectStatusParallel(config, names, now);
+  if (args.prometheus !== undefined) {
+    if (args.prometheus === '') throw new UsageError('--prometheus: expected a file name');
+    try {
+      writeMetricsFile(args.prometheus, rows);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new UsageError(`--prometheus ${args.prometheus}: cannot write (${e.code ?? e.message})`);
+    }
+  }
+  const text = args.json
+    ? renderJson(rows, now)
+    : renderTable(rows, now, !journalConnected(1) && useColour(process.stdout.isTTY === true));
+  process.stdout.write(text);
+  return rows.every((r) => r.usable) ? EXIT.ok : EXIT.unusable;
 }

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { domainProblem } from '../cert/names.ts';
+import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
-import { DEFAULT_CONFIG_FILE } from './settings.ts';
+import { parseDuration, parseRenewBefore } from './duration.ts';
+import { locateJsonError } from './json-error.ts';
+import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
 /**
  * One certificate's entry (or `defaults`) as written in the JSON config file. Durations may be
@@ -64,26 +67,31 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
   return flag ?? (env.CERTGUARD_CONFIG || DEFAULT_CONFIG_FILE);
 }
 
-/** Reads and validates the config file; every problem is a UsageError naming the file and field. */
+/**
+ * A config file for thousands of certificates is well under this; the bound keeps a mistaken path
+ * (a log, a disk image) from costing memory during a service start.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads and validates the config file; every problem is a UsageError naming the file and field.
+ * The read is bounded and never blocks (a FIFO or device is refused), like the certificate reads.
+ */
 export function loadConfigFile(path: string): RawConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-    throw new UsageError(`config ${path}: ${why}`);
-  }
-  return parseConfig(text, path);
+  const read = readBounded(path, MAX_CONFIG_BYTES);
+  if (!read.ok) throw new UsageError(`config ${read.message}`);
+  return parseConfig(read.data.toString('utf8'), path);
 }
 
 export function parseConfig(text: string, path: string): RawConfig {
+  // Editors on some systems save a UTF-8 byte order mark, which JSON.parse rejects.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`config ${path}: invalid JSON ${jsonErrorLocation(text, (err as Error).message)}`);
+  } catch {
+    const at = locateJsonError(text);
+    throw new UsageError(`config ${path}: invalid JSON at line ${at.line}, column ${at.column}: ${at.what}`);
   }
   if (!isObject(data)) throw new UsageError(`config ${path}: the top level must be a JSON object`);
   for (const key of Object.keys(data)) {
@@ -126,9 +134,50 @@ function checkEntry(entry: unknown, where: string): RawCertEntry {
     if (!type) throw new UsageError(`${where}: unknown field "${key}"`);
     if (value === null) continue;
     if (!fieldOk(type, value)) throw new UsageError(`${where}.${key}: expected ${describe(type)}`);
+    checkValue(key as keyof RawCertEntry, value, `${where}.${key}`);
     out[key] = value;
   }
   return out as RawCertEntry;
+}
+
+/**
+ * Values are checked where they are written, so a bad `defaults.renewBefore` is reported as
+ * `defaults.renewBefore` (and for every certificate), not later as the field of whichever
+ * certificate happened to be resolved first.
+ */
+function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
+  switch (key) {
+    case 'minValidity':
+    case 'dnsPropagation':
+      parseDuration(value, where);
+      return;
+    case 'renewBefore':
+      parseRenewBefore(value, where);
+      return;
+    case 'keyType':
+      oneOf(value as string, KEY_TYPES, where);
+      return;
+    case 'onUnusable':
+      oneOf(value as string, ON_UNUSABLE, where);
+      return;
+    case 'domains':
+      for (const [i, d] of (value as string[]).entries()) {
+        const problem = domainProblem(d);
+        if (problem) throw new UsageError(`${where}[${i}]: ${problem}`);
+      }
+      return;
+    case 'directory':
+      if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
+      return;
+    default:
+      return;
+  }
+}
+
+function oneOf(value: string, allowed: readonly string[], where: string): void {
+  if (!allowed.includes(value)) {
+    throw new UsageError(`${where}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
 }
 
 function fieldOk(type: FieldType, v: unknown): boolean {
@@ -158,15 +207,4 @@ function describe(type: FieldType): string {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Turns V8's "at position N" into "at line L, column C" so the user can find the mistake. */
-function jsonErrorLocation(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return `(${message})`;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `at line ${line}, column ${column} (${message.replace(/ in JSON at position \d+.*$/, '')})`;
 }

@@ -2,6 +2,7 @@
  * Test certificates and keys, generated at test time (no private key is ever committed).
  * @peculiar/x509 lets a test choose any validity window, issuer, SANs and key type.
  */
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,11 @@ export interface CertOptions {
   isCa?: boolean;
   /** Fresh key instead of one of the cached ones. */
   freshKey?: boolean;
+  /**
+   * Copy this certificate's subject key identifier: with the same `cn` and `issuer` this forges an
+   * impostor that links by name and key id but holds another key (only the signature tells).
+   */
+  subjectKeyIdOf?: Issued;
 }
 
 export async function makeCert(o: CertOptions = {}): Promise<Issued> {
@@ -92,7 +98,11 @@ export async function makeCert(o: CertOptions = {}): Promise<Issued> {
   const name = `CN=${cn}${o.subjectExtra ? `, ${o.subjectExtra}` : ''}`;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(!!o.isCa, undefined, true),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    o.subjectKeyIdOf
+      ? new x509.SubjectKeyIdentifierExtension(
+          o.subjectKeyIdOf.cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId,
+        )
+      : await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
   if (o.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(o.issuer.cert, false));
   if (o.isCa) {
@@ -131,6 +141,12 @@ export async function makeCert(o: CertOptions = {}): Promise<Issued> {
   };
 }
 
+/** The key in another PEM encoding: PKCS#1 (RSA only), SEC1 (EC only), PKCS#8; optionally encrypted. */
+export function keyPemAs(issued: Issued, type: 'pkcs1' | 'sec1' | 'pkcs8', passphrase?: string): string {
+  const cipher = passphrase === undefined ? {} : { cipher: 'aes-256-cbc', passphrase };
+  return issued.key.export({ type, format: 'pem', ...cipher } as never) as unknown as string;
+}
+
 function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(12));
   bytes[0] = (bytes[0]! & 0x7f) | 0x10;
@@ -160,5 +176,12 @@ export function tempDir(prefix = 'certguard-test-'): { dir: string; cleanup: () 
 export function writeFile(dir: string, name: string, content: string | Buffer, mode = 0o600): string {
   const path = join(dir, name);
   writeFileSync(path, content, { mode });
+  return path;
+}
+
+/** A named pipe (Node has no mkfifo): a path that opens but never reads as a regular file. */
+export function makeFifo(dir: string, name: string): string {
+  const path = join(dir, name);
+  execFileSync('mkfifo', [path]);
   return path;
 }

@@ -1,0 +1,46 @@
+# services.certguard -> the JSON config file read by every certguard command
+# (schema: src/config/config-file.ts). Each certificate is written fully resolved (defaults already
+# applied, exactly one challenge), so what an administrator reads in /etc/certguard/certguard.json
+# is exactly what runs; `defaults` stays empty.
+{ lib, cfg }:
+let
+  inherit (lib) filterAttrs mapAttrs unique;
+  nonNull = filterAttrs (_: v: v != null);
+  unitName = s: if lib.hasInfix "." s then s else "${s}.service";
+  # "${p}" copies a path literal (e.g. a CA bundle in the repository) to the store; strings pass.
+  pathString = p: if p == null then null else "${p}";
+
+  entry =
+    name: cert:
+    let
+      ch = import ./challenge.nix { defaults = cfg.defaults; inherit cert; };
+    in
+    nonNull {
+      directory = cert.directory;
+      domains = unique ([ cert.domain ] ++ cert.extraDomainNames);
+      minValidity = cert.minValidity;
+      renewBefore = cert.renewBefore;
+      keyType = cert.keyType;
+      server = cert.server;
+      email = cert.email;
+      caBundle = pathString cert.caBundle;
+      webroot = ch.webroot;
+      httpListen = ch.listenHTTP;
+      dnsHook = ch.dnsHook;
+      dnsPropagation = if ch.dnsHook != null then cert.dnsPropagation else null;
+      eab = if cert.eab == null then null else { inherit (cert.eab) kid hmacFile; };
+      group = cert.group;
+      # The protected services serve this certificate: they always get the new one.
+      reloadServices = map unitName (unique (cert.services ++ cert.reloadServices));
+      postRun = if cert.postRun == "" then null else cert.postRun;
+      onUnusable = cert.onUnusable;
+      reuseKey = cert.reuseKey;
+      ari = cert.ari;
+    };
+in
+nonNull {
+  stateDirectory = cfg.stateDirectory;
+  prometheusFile = cfg.prometheusFile;
+  defaults = { };
+  certs = mapAttrs entry cfg.certs;
+}

@@ -1,0 +1,63 @@
+# certguard as a Nix package: `npm run build` (esbuild) bundles both executables and every
+# dependency into dist/, so the result needs nothing but Node.js at run time.
+{
+  lib,
+  buildNpmPackage,
+  nodejs,
+  makeWrapper,
+}:
+let
+  packageJson = lib.importJSON ../package.json;
+in
+buildNpmPackage {
+  pname = "certguard";
+  inherit (packageJson) version;
+
+  # Only what the build reads: editing docs, tests or Nix files does not rebuild the package.
+  # (sourceByRegex rather than lib.fileset: it also evaluates on older Nix, where the test runs.)
+  src = lib.sourceByRegex ../. [
+    "package\\.json"
+    "package-lock\\.json"
+    "tsconfig\\.json"
+    "scripts"
+    "scripts/build\\.mjs"
+    "src(/.*)?"
+  ];
+
+  # Hash of the npm dependencies pinned by package-lock.json. certguard is developed where nothing
+  # can be built, so this is a placeholder: the first `nix build` fails with
+  # "hash mismatch ... got: sha256-..."; put that value here (docs/nix.md, "The npm hash").
+  # It must be updated whenever package-lock.json changes.
+  npmDepsHash = lib.fakeHash;
+
+  inherit nodejs;
+  nativeBuildInputs = [ makeWrapper ];
+  npmBuildScript = "build";
+
+  # buildNpmPackage's default install keeps node_modules; the bundles in dist/ do not need them.
+  installPhase = ''
+    runHook preInstall
+    mkdir -p $out/lib/certguard $out/bin
+    cp -r dist $out/lib/certguard/dist
+    for exe in certguard certguard-preflight; do
+      makeWrapper ${nodejs}/bin/node $out/bin/$exe \
+        --add-flags $out/lib/certguard/dist/$exe.mjs
+    done
+    runHook postInstall
+  '';
+
+  doInstallCheck = true;
+  installCheckPhase = ''
+    runHook preInstallCheck
+    $out/bin/certguard --version
+    $out/bin/certguard-preflight --help > /dev/null
+    runHook postInstallCheck
+  '';
+
+  meta = {
+    description = "Keeps TLS certificates working on NixOS and systemd hosts: offline preflight, local-first ACME renewal, status";
+    license = lib.licenses.mit;
+    mainProgram = "certguard";
+    platforms = lib.platforms.linux;
+  };
+}

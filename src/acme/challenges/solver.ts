@@ -1,0 +1,61 @@
+import type { Challenge } from '../../config/settings.ts';
+import { DnsHookSolver } from './dns-hook.ts';
+import { StandaloneSolver } from './standalone.ts';
+import { WebrootSolver } from './webroot.ts';
+
+/** One challenge to satisfy: what the CA will look for, and where. */
+export interface ChallengeTask {
+  /** The identifier being validated (without "*." for wildcards). */
+  domain: string;
+  token: string;
+  /** http-01: the key authorization to serve; dns-01: the TXT record value (its digest). */
+  value: string;
+}
+
+/**
+ * Makes the CA's validation succeed for one kind of challenge. present/cleanup come in pairs;
+ * `stop` runs once at the end of the order (also on failure) and must never throw.
+ */
+export interface Solver {
+  readonly challengeType: 'http-01' | 'dns-01';
+  start(): Promise<void>;
+  present(task: ChallengeTask): Promise<void>;
+  /** After every present: e.g. wait for DNS propagation. */
+  ready(): Promise<void>;
+  cleanup(task: ChallengeTask): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SolverContext {
+  signal: AbortSignal;
+  deadlineMs: number;
+  log: (level: 'info' | 'warning' | 'err', text: string) => void;
+}
+
+/** webroot and the standalone listener answer http-01; the hook answers dns-01. */
+export function challengeType(challenge: Challenge): 'http-01' | 'dns-01' {
+  return challenge.type === 'dns' ? 'dns-01' : 'http-01';
+}
+
+/**
+ * A configuration that can never succeed, said before any network traffic: wildcard names are
+ * validated only by dns-01 (RFC 8555 section 7.1.3). undefined when the request is fine.
+ */
+export function challengeProblem(domains: string[], challenge: Challenge): string | undefined {
+  const wildcard = domains.find((d) => d.startsWith('*.'));
+  if (wildcard && challenge.type !== 'dns') {
+    return `${wildcard}: wildcard names can only be validated with dns-01; configure a DNS hook (dnsHook / --dns-hook)`;
+  }
+  return undefined;
+}
+
+export function makeSolver(challenge: Challenge, ctx: SolverContext): Solver {
+  switch (challenge.type) {
+    case 'webroot':
+      return new WebrootSolver(challenge.webroot, ctx);
+    case 'http':
+      return new StandaloneSolver(challenge.listen, ctx);
+    case 'dns':
+      return new DnsHookSolver(challenge.hook, challenge.propagationSeconds, ctx);
+  }
+}

@@ -1,0 +1,84 @@
+import type { FailureClass, RenewalState } from '../store/state.ts';
+
+/**
+ * After a failed attempt the CA is left alone for 5 min, doubling per consecutive failure up to a
+ * day. An hourly timer then contacts a failing CA at most a handful of times a day instead of 24,
+ * which matters because Let's Encrypt allows only 5 failed validations per hour.
+ */
+export const BACKOFF_BASE_SECONDS = 300;
+export const BACKOFF_MAX_SECONDS = 86_400;
+
+export interface BackoffInput {
+  /** Failures in a row, including the one just recorded (>= 1). */
+  consecutiveFailures: number;
+  /** The CA's Retry-After, honoured (up to the cap) even when longer than the backoff. */
+  retryAfterSeconds?: number;
+  /**
+   * Seconds the installed certificate stays valid (null: none usable). A certificate close to
+   * expiry is retried sooner (at most a quarter of what is left, never under the base delay).
+   */
+  remainingSeconds: number | null;
+  now: Date;
+  random?: () => number;
+}
+
+/** When the next attempt may contact the CA. Jitter spreads hosts that failed together. */
+export function nextAttemptAfter(input: BackoffInput): Date {
+  const n = Math.max(1, input.consecutiveFailures);
+  let delay = Math.min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 30));
+  if (input.remainingSeconds !== null && input.remainingSeconds > 0) {
+    delay = Math.min(delay, Math.max(BACKOFF_BASE_SECONDS, input.remainingSeconds / 4));
+  }
+  // "Equal jitter": between half and the whole delay, so the backoff still grows.
+  const random = input.random ?? Math.random;
+  let seconds = delay / 2 + (delay / 2) * Math.min(Math.max(random(), 0), 1);
+  if (input.retryAfterSeconds !== undefined && input.retryAfterSeconds > 0) {
+    seconds = Math.max(seconds, Math.min(input.retryAfterSeconds, BACKOFF_MAX_SECONDS));
+  }
+  return new Date(input.now.getTime() + Math.round(seconds) * 1000);
+}
+
+/** The instant before which the CA must not be contacted, or undefined when an attempt is allowed. */
+export function backoffUntil(state: RenewalState, now: Date): Date | undefined {
+  if (!state.nextAttemptNotBefore) return undefined;
+  const t = Date.parse(state.nextAttemptNotBefore);
+  return Number.isFinite(t) && t > now.getTime() ? new Date(t) : undefined;
+}
+
+/** The state after a failed attempt (pure). */
+export function recordFailure(
+  state: RenewalState,
+  failure: { class: FailureClass; message: string; retryAfterSeconds?: number },
+  remainingSeconds: number | null,
+  now: Date,
+  random?: () => number,
+): RenewalState {
+  const consecutiveFailures = state.consecutiveFailures + 1;
+  const next = nextAttemptAfter({
+    consecutiveFailures,
+    remainingSeconds,
+    now,
+    ...(failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {}),
+    ...(random ? { random } : {}),
+  });
+  return {
+    ...state,
+    lastAttempt: now.toISOString(),
+    lastError: { class: failure.class, message: failure.message, at: now.toISOString() },
+    consecutiveFailures,
+    nextAttemptNotBefore: next.toISOString(),
+  };
+}
+
+/** The state after a successful renewal: the failure history and the old ARI answer are cleared. */
+export function recordSuccess(state: RenewalState, now: Date): RenewalState {
+  return {
+    ...state,
+    lastAttempt: now.toISOString(),
+    lastSuccess: now.toISOString(),
+    lastError: null,
+    consecutiveFailures: 0,
+    nextAttemptNotBefore: null,
+    ari: null,
+  };
+}

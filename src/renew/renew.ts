@@ -1,0 +1,362 @@
+import { join } from 'node:path';
+import { coversName } from '../cert/names.ts';
+import { readBounded } from '../cert/read-file.ts';
+import type { Verdict } from '../cert/verdict.ts';
+import { inspectCertificate } from '../check/inspect.ts';
+import type { RawConfig } from '../config/config-file.ts';
+import type { CertSettings, GlobalSettings } from '../config/settings.ts';
+import { UsageError } from '../exit-codes.ts';
+import { installCertificate } from '../store/install.ts';
+import { acquireLock, type LockHandle } from '../store/lock.ts';
+import { emptyState, type FailureClass, readState, writeState } from '../store/state.ts';
+import {
+  ARI_AFTER_ISSUANCE_SECONDS,
+  ARI_TIMEOUT_MS,
+  ariQueryDue,
+  type RenewState,
+  refreshAri,
+} from './ari-refresh.ts';
+import { backoffUntil, recordFailure, recordSuccess } from './backoff.ts';
+import { type DueDecision, type DueReason, decideRenewal } from './decide.ts';
+import { readEabHmac } from './eab-secret.ts';
+import { classifyFailure, RenewFailure } from './local-failure.ts';
+
+export type LogFn = (level: 'info' | 'warning' | 'err', text: string) => void;
+
+export interface RenewOptions {
+  force: boolean;
+  ari: boolean;
+  /** Total time for all network work of this run (default 60 s). */
+  budgetMs?: number;
+  now?: Date;
+  log: LogFn;
+  /** How long to wait for another run holding this certificate's lock (default 5 s). */
+  lockWaitMs?: number;
+  /** When given and it sets `prometheusFile`, the metrics file is rewritten after the run. */
+  config?: RawConfig;
+}
+
+export type RenewAction = 'not-due' | 'backoff' | 'busy' | 'renewed' | 'soft-failure' | 'hard-failure';
+
+export interface RenewOutcome {
+  exitCode: 0 | 1 | 75;
+  action: RenewAction;
+  /** Of the certificate installed after the run. */
+  verdict: Verdict;
+  failure?: { class: FailureClass; message: string };
+  /** ISO: when renewal becomes due (not-due, renewed) or the next attempt is allowed (failures). */
+  nextCheck?: string;
+  /** Why renewal was due (empty when not due). */
+  dueReasons: DueReason[];
+  /** Reload / post-run hooks that failed after a successful install (the certificate stays). */
+  hookFailures?: string[];
+}
+
+export const DEFAULT_BUDGET_MS = 60_000;
+export const DEFAULT_LOCK_WAIT_MS = 5000;
+
+export function lockPath(stateDirectory: string, name: string): string {
+  return join(stateDirectory, 'locks', `${name}.lock`);
+}
+
+/**
+ * One renewal run, local first: (1) read the installed certificate and the state, (2) decide with
+ * no network, (3) maybe ask ARI (throttled by the state), (4) respect backoff, (5) take the lock,
+ * (6) only then load the ACME client and order, (7) install atomically, (8) run hooks. A CA
+ * outage with a usable certificate is a soft failure (75), never a hard one.
+ */
+export async function renewCertificate(
+  settings: CertSettings,
+  global: GlobalSettings,
+  opts: RenewOptions,
+): Promise<RenewOutcome> {
+  try {
+    return await runRenewal(settings, global, opts);
+  } finally {
+    if (opts.config?.prometheusFile) await refreshMetrics(opts.config, opts.log);
+  }
+}
+
+async function runRenewal(
+  settings: CertSettings,
+  global: GlobalSettings,
+  opts: RenewOptions,
+): Promise<RenewOutcome> {
+  checkRenewSettings(settings);
+  const clock = () => opts.now ?? new Date();
+  const startedAt = Date.now();
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  const log = opts.log;
+  let now = clock();
+  let verdict = inspectCertificate(settings, now);
+  let state = loadState(global, settings.name, log);
+  let decision = decide(settings, verdict, state, opts.force, now);
+
+  if (!decision.due && opts.ari && settings.ari && ariQueryDue(state, verdict, now)) {
+    // Write the answer only under the lock; if another run holds it, it is renewing anyway.
+    const lock = await tryLock(global, settings.name, 0).catch(() => undefined);
+    if (lock) {
+      try {
+        state = loadState(global, settings.name, log);
+        state = await refreshAri(settings, state, now, Math.min(ARI_TIMEOUT_MS, budgetMs / 4), log);
+        saveState(global, settings.name, state, log);
+      } finally {
+        lock.release();
+      }
+      decision = decide(settings, verdict, state, opts.force, now);
+    }
+  }
+  if (!decision.due) return notDue(verdict, decision);
+
+  const blocked = opts.force ? undefined : backoffUntil(state, now);
+  if (blocked) return backoffOutcome(verdict, state, decision, blocked);
+
+  let lock: LockHandle | undefined;
+  try {
+    lock = await tryLock(global, settings.name, opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  } catch (err) {
+    const failure = classifyFailure(err);
+    return failed(verdict, decision, {
+      ...failure,
+      message: `cannot take the renewal lock: ${failure.message}`,
+    });
+  }
+  if (!lock) {
+    return { exitCode: 0, action: 'busy', verdict, dueReasons: decision.reasons };
+  }
+  try {
+    if (lock.waited) {
+      // Another run held the lock: it may have just renewed (or failed and set a backoff). Never
+      // order twice in a row for one trigger, even with --force.
+      now = clock();
+      const before = verdict.fingerprint256;
+      verdict = inspectCertificate(settings, now);
+      state = loadState(global, settings.name, log);
+      const force = opts.force && verdict.fingerprint256 === before;
+      decision = decide(settings, verdict, state, force, now);
+      if (!decision.due) return notDue(verdict, decision);
+      const until = force ? undefined : backoffUntil(state, now);
+      if (until) return backoffOutcome(verdict, state, decision, until);
+    }
+    for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
+    const deadlineMs = startedAt + budgetMs;
+    let hookFailures: string[] = [];
+    try {
+      await orderAndInstall(settings, global, verdict, deadlineMs, log);
+    } catch (err) {
+      const failure = classifyFailure(err);
+      now = clock();
+      verdict = inspectCertificate(settings, now);
+      state = recordFailure(state, failure, verdict.usable ? verdict.remainingSeconds : null, now);
+      saveState(global, settings.name, state, log);
+      return failed(verdict, decision, failure, state.nextAttemptNotBefore ?? undefined);
+    }
+    now = clock();
+    state = {
+      ...recordSuccess(state, now),
+      ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
+    };
+    saveState(global, settings.name, state, log);
+    hookFailures = await runHooksSafely(settings, log);
+    verdict = inspectCertificate(settings, clock());
+    return {
+      exitCode: verdict.usable ? 0 : 1,
+      action: 'renewed',
+      verdict,
+      dueReasons: decision.reasons,
+      ...(verdict.renewAt ? { nextCheck: verdict.renewAt } : {}),
+      ...(hookFailures.length ? { hookFailures } : {}),
+    };
+  } finally {
+    lock.release();
+  }
+}
+
+/** The network part: only reached when renewal is due, so only here is the ACME client loaded. */
+async function orderAndInstall(
+  settings: CertSettings,
+  global: GlobalSettings,
+  verdict: Verdict,
+  deadlineMs: number,
+  log: LogFn,
+): Promise<void> {
+  const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
+  const reuseKeyPem = settings.reuseKey ? existingKey(settings, verdict) : undefined;
+  const { ariCertId } = await import('../acme/ari.ts');
+  const current = readBounded(settings.certFile);
+  // RFC 9773 `replaces`: only for a real certificate we are replacing (the ACME layer sends it
+  // only when the CA advertises renewalInfo, and retries without it on alreadyReplaced).
+  const replaces =
+    settings.ari && verdict.serial !== null && !verdict.placeholder && current.ok
+      ? ariCertId(current.data.toString('latin1'))
+      : undefined;
+  const { obtainCertificate } = await import('../acme/order.ts');
+  const remaining = deadlineMs - Date.now();
+  const issued = await obtainCertificate({
+    server: settings.server!,
+    ...(settings.email ? { email: settings.email } : {}),
+    ...(settings.caBundle ? { caBundle: settings.caBundle } : {}),
+    domains: settings.domains,
+    keyType: settings.keyType,
+    challenge: settings.challenge!,
+    ...(settings.eab && hmacKey ? { eab: { kid: settings.eab.kid, hmacKey } } : {}),
+    accountDir: join(global.stateDirectory, 'accounts'),
+    ...(replaces ? { replaces } : {}),
+    ...(reuseKeyPem ? { reuseKeyPem } : {}),
+    budget: {
+      deadlineMs,
+      requestTimeoutMs: Math.max(1000, Math.min(15_000, remaining / 2)),
+      connectTimeoutMs: Math.max(500, Math.min(5000, remaining / 4)),
+      maxAttempts: 3,
+    },
+    log,
+  });
+  const { X509Certificate } = await import('node:crypto');
+  const leaf = new X509Certificate(issued.certPem);
+  const uncovered = settings.domains.filter((d) => !coversName(leaf, d));
+  if (uncovered.length > 0) {
+    throw new RenewFailure(
+      'ca-error',
+      `the CA issued a certificate that does not cover ${uncovered.join(', ')}`,
+    );
+  }
+  try {
+    installCertificate(settings.directory, issued, {
+      ...(settings.group ? { group: settings.group } : {}),
+      warn: (text) => log('warning', `${settings.name}: ${text}`),
+    });
+  } catch (err) {
+    const e = err as Error;
+    throw new RenewFailure('local-io', `install into ${settings.directory} failed: ${e.message}`);
+  }
+  log('info', `${settings.name}: installed the new certificate (serial ${leaf.serialNumber.toLowerCase()})`);
+}
+
+/** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
+function existingKey(settings: CertSettings, verdict: Verdict): string | undefined {
+  if (!settings.keyFile || verdict.keyType !== settings.keyType) return undefined;
+  const read = readBounded(settings.keyFile);
+  return read.ok ? read.data.toString('utf8') : undefined;
+}
+
+async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<string[]> {
+  try {
+    const { runHooks } = await import('./hooks.ts');
+    return await runHooks(settings, log);
+  } catch (err) {
+    const message = `hooks could not run: ${(err as Error).message}`;
+    log('warning', `${settings.name}: WARNING: ${message}; the new certificate stays installed`);
+    return [message];
+  }
+}
+
+/** Renewing needs a CA, names and a challenge; say which setting is missing before any work. */
+export function checkRenewSettings(settings: CertSettings): void {
+  const missing: string[] = [];
+  if (!settings.server) missing.push('server (--server)');
+  if (settings.domains.length === 0) missing.push('domains (--domain)');
+  if (!settings.challenge) missing.push('a challenge (--webroot, --http-listen or --dns-hook)');
+  if (missing.length > 0) {
+    throw new UsageError(`${settings.name}: renewing needs ${missing.join(', ')}`);
+  }
+  if (settings.domains.some((d) => d.startsWith('*.')) && settings.challenge?.type !== 'dns') {
+    throw new UsageError(`${settings.name}: wildcard names need the dns-01 challenge (--dns-hook)`);
+  }
+}
+
+function decide(
+  settings: CertSettings,
+  verdict: Verdict,
+  state: RenewState,
+  force: boolean,
+  now: Date,
+): DueDecision {
+  return decideRenewal({
+    verdict,
+    domains: settings.domains,
+    keyType: settings.keyType,
+    ari: settings.ari ? state.ari : null,
+    force,
+    now,
+  });
+}
+
+function notDue(verdict: Verdict, decision: DueDecision): RenewOutcome {
+  return {
+    exitCode: 0,
+    action: 'not-due',
+    verdict,
+    dueReasons: [],
+    ...(decision.dueAt ? { nextCheck: decision.dueAt.toISOString() } : {}),
+  };
+}
+
+function backoffOutcome(
+  verdict: Verdict,
+  state: RenewState,
+  decision: DueDecision,
+  until: Date,
+): RenewOutcome {
+  return {
+    exitCode: verdict.usable ? 75 : 1,
+    action: 'backoff',
+    verdict,
+    dueReasons: decision.reasons,
+    nextCheck: until.toISOString(),
+    ...(state.lastError
+      ? { failure: { class: state.lastError.class, message: state.lastError.message } }
+      : {}),
+  };
+}
+
+function failed(
+  verdict: Verdict,
+  decision: DueDecision,
+  failure: { class: FailureClass; message: string },
+  nextCheck?: string,
+): RenewOutcome {
+  return {
+    exitCode: verdict.usable ? 75 : 1,
+    action: verdict.usable ? 'soft-failure' : 'hard-failure',
+    verdict,
+    dueReasons: decision.reasons,
+    failure: { class: failure.class, message: failure.message },
+    ...(nextCheck ? { nextCheck } : {}),
+  };
+}
+
+/** A corrupt state file is reported and replaced, never fatal: the certificate matters more. */
+function loadState(global: GlobalSettings, name: string, log: LogFn): RenewState {
+  const read = readState(global.stateDirectory, name);
+  if (read.ok) return read.state as RenewState;
+  log('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
+  return emptyState();
+}
+
+function saveState(global: GlobalSettings, name: string, state: RenewState, log: LogFn): void {
+  try {
+    writeState(global.stateDirectory, name, state);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    log(
+      'warning',
+      `${name}: WARNING: cannot write the state file in ${global.stateDirectory} (${e.code ?? e.message}); backoff and status will not know about this run`,
+    );
+  }
+}
+
+function tryLock(global: GlobalSettings, name: string, waitMs: number): Promise<LockHandle | undefined> {
+  return acquireLock(lockPath(global.stateDirectory, name), { waitMs, pollMs: 100 });
+}
+
+async function refreshMetrics(config: RawConfig, log: LogFn): Promise<void> {
+  try {
+    const { refreshMetricsFile } = await import('../status/refresh.ts');
+    refreshMetricsFile(config);
+  } catch (err) {
+    log(
+      'warning',
+      `certguard: cannot update the metrics file ${config.prometheusFile}: ${(err as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { inspectCertificate } from '../check/inspect.ts';
+import type { RawConfig } from '../config/config-file.ts';
+import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
+import type { CertSettings } from '../config/settings.ts';
+import { readState, statePath } from '../store/state.ts';
+import { type StatusRow, statusRow } from './row.ts';
+
+/** What status looks at: the resolved certificates, in output order, and where their state lives. */
+export interface StatusTargets {
+  stateDirectory: string;
+  settings: CertSettings[];
+}
+
+/**
+ * Resolves every named certificate (all configured ones when `names` is empty, in config order).
+ * An unknown NAME or an invalid entry is a UsageError (exit 2), raised before anything is read or
+ * printed so a typo never produces half a table.
+ */
+export function resolveTargets(config: RawConfig, names: readonly string[]): StatusTargets {
+  const wanted = names.length > 0 ? [...new Set(names)] : Object.keys(config.certs);
+  return {
+    stateDirectory: globalSettings(config).stateDirectory,
+    settings: wanted.map((name) =>
+      resolveCert(name, [config.defaults, certEntry(config, name, 'status')], `certs.${name}`),
+    ),
+  };
+}
+
+/** One certificate's row. Only bounded reads of local files: no network, whatever the config says. */
+export function statusOf(settings: CertSettings, stateDirectory: string, now: Date): StatusRow {
+  return statusRow(
+    inspectCertificate(settings, now),
+    readState(stateDirectory, settings.name),
+    now,
+    statePath(stateDirectory, settings.name),
+  );
+}
+
+/** Rows for the named (or all) certificates, on this thread. See parallel.ts for many certificates. */
+export function collectStatus(config: RawConfig, names: readonly string[], now: Date): StatusRow[] {
+  const { stateDirectory, settings } = resolveTargets(config, names);
+  return settings.map((s) => statusOf(s, stateDirectory, now));
+}

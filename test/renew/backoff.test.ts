@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  BACKOFF_BASE_SECONDS,
+  BACKOFF_MAX_SECONDS,
+  backoffUntil,
+  nextAttemptAfter,
+  recordFailure,
+  recordSuccess,
+} from '../../src/renew/backoff.ts';
+import { emptyState } from '../../src/store/state.ts';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const secondsAfter = (d: Date) => (d.getTime() - NOW.getTime()) / 1000;
+const at = (n: number, random: number, extra = {}) =>
+  secondsAfter(
+    nextAttemptAfter({
+      consecutiveFailures: n,
+      remainingSeconds: null,
+      now: NOW,
+      random: () => random,
+      ...extra,
+    }),
+  );
+
+test('backoff doubles from 5 minutes per failure, within [delay/2, delay]', () => {
+  assert.equal(at(1, 1), 300);
+  assert.equal(at(1, 0), 150);
+  assert.equal(at(2, 1), 600);
+  assert.equal(at(3, 1), 1200);
+  assert.equal(at(4, 0.5), 0.75 * 2400);
+});
+
+test('backoff is capped at a day, even after very many failures', () => {
+  assert.equal(at(9, 1), 300 * 256);
+  assert.equal(at(10, 1), BACKOFF_MAX_SECONDS);
+  assert.equal(at(1000, 1), BACKOFF_MAX_SECONDS);
+  assert.equal(at(1000, 0), BACKOFF_MAX_SECONDS / 2);
+});
+
+test('Retry-After is honoured when longer than the backoff, and capped at a day', () => {
+  assert.equal(at(1, 1, { retryAfterSeconds: 3600 }), 3600);
+  assert.equal(at(1, 1, { retryAfterSeconds: 10 }), 300);
+  assert.equal(at(1, 1, { retryAfterSeconds: 10 * 86400 }), BACKOFF_MAX_SECONDS);
+});
+
+test('a certificate close to expiry is retried sooner (a quarter of what is left, not under 5 min)', () => {
+  assert.equal(at(10, 1, { remainingSeconds: 4 * 3600 }), 3600);
+  assert.equal(at(10, 1, { remainingSeconds: 60 }), BACKOFF_BASE_SECONDS);
+  assert.equal(at(10, 1, { remainingSeconds: 90 * 86400 }), BACKOFF_MAX_SECONDS);
+});
+
+test('recordFailure counts failures, keeps class and message, sets nextAttemptNotBefore', () => {
+  let s = emptyState();
+  s = recordFailure(
+    s,
+    { class: 'ca-unreachable', message: 'connect ECONNREFUSED' },
+    86400 * 30,
+    NOW,
+    () => 1,
+  );
+  assert.equal(s.consecutiveFailures, 1);
+  assert.deepEqual(s.lastError, {
+    class: 'ca-unreachable',
+    message: 'connect ECONNREFUSED',
+    at: NOW.toISOString(),
+  });
+  assert.equal(s.lastAttempt, NOW.toISOString());
+  assert.equal(s.nextAttemptNotBefore, new Date(NOW.getTime() + 300_000).toISOString());
+  s = recordFailure(
+    s,
+    { class: 'rate-limited', message: '429', retryAfterSeconds: 7200 },
+    null,
+    NOW,
+    () => 1,
+  );
+  assert.equal(s.consecutiveFailures, 2);
+  assert.equal(s.nextAttemptNotBefore, new Date(NOW.getTime() + 7200_000).toISOString());
+  assert.equal(backoffUntil(s, NOW)?.toISOString(), s.nextAttemptNotBefore);
+  assert.equal(
+    backoffUntil(s, new Date(NOW.getTime() + 7200_000)),
+    undefined,
+    'the boundary allows an attempt',
+  );
+});
+
+test('recordSuccess clears failures, backoff and the old ARI answer', () => {
+  const failed = recordFailure(emptyState(), { class: 'ca-error', message: 'x' }, null, NOW);
+  const s = recordSuccess(
+    {
+      ...failed,
+      ari: {
+        certId: 'a.b',
+        windowStart: '',
+        windowEnd: '',
+        renewAt: '',
+        fetchedAt: '',
+        nextFetchNotBefore: '',
+      },
+    },
+    NOW,
+  );
+  assert.equal(s.consecutiveFailures, 0);
+  assert.equal(s.lastError, null);
+  assert.equal(s.nextAttemptNotBefore, null);
+  assert.equal(s.ari, null);
+  assert.equal(s.lastSuccess, NOW.toISOString());
+  assert.equal(backoffUntil(s, NOW), undefined);
+});

@@ -1,0 +1,67 @@
+/**
+ * Shared pieces of the unit-mode tests: a config file with one certificate NAME in a temp
+ * directory, real certificate files, and a capture of stderr (where unit mode's warnings and
+ * errors go; stdout is left alone because the test runner reports through it).
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeChain, tempDir } from '../helpers/fixtures.ts';
+
+export const DAY = 86_400_000;
+
+export interface Site {
+  dir: string;
+  certDir: string;
+  configPath: string;
+  cleanup(): void;
+}
+
+export function makeSite(entry: Record<string, unknown> = {}, name = 'site'): Site {
+  const { dir, cleanup } = tempDir('certguard-unit-');
+  const certDir = join(dir, 'acme', name);
+  const configPath = join(dir, 'certguard.json');
+  const config = {
+    stateDirectory: join(dir, 'state'),
+    certs: { [name]: { directory: certDir, domains: ['example.com', 'www.example.com'], ...entry } },
+  };
+  writeFileSync(configPath, JSON.stringify(config));
+  return { dir, certDir, configPath, cleanup };
+}
+
+/** Writes a CA-issued certificate (leaf + intermediate) and its key the way the installer lays them out. */
+export async function writeRealCert(
+  certDir: string,
+  o: { notBefore?: Date; notAfter?: Date; sans?: string[] } = {},
+): Promise<string> {
+  const now = Date.now();
+  const { intermediate, leaf } = await makeChain({
+    sans: o.sans ?? ['example.com', 'www.example.com'],
+    notBefore: o.notBefore ?? new Date(now - DAY),
+    notAfter: o.notAfter ?? new Date(now + 89 * DAY),
+  });
+  mkdirSync(certDir, { recursive: true });
+  writeFileSync(join(certDir, 'fullchain.pem'), leaf.certPem + intermediate.certPem);
+  writeFileSync(join(certDir, 'key.pem'), leaf.keyPem, { mode: 0o600 });
+  return new X509Certificate(leaf.certPem).fingerprint256;
+}
+
+export function servedLeaf(certDir: string): X509Certificate {
+  return new X509Certificate(readFileSync(join(certDir, 'fullchain.pem')));
+}
+
+/** Runs `fn` with process.stderr.write captured; returns its result and the captured lines. */
+export async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const original = process.stderr.write.bind(process.stderr);
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const result = await fn();
+    return { result, lines: text.split('\n').filter((l) => l !== '') };
+  } finally {
+    process.stderr.write = original;
+  }
+}
