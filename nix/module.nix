@@ -57,6 +57,7 @@ let
           type = types.strMatching "/.+";
           default = "/var/lib/acme/${name}";
           defaultText = literalExpression ''"/var/lib/acme/''${name}"'';
+          example = "/srv/tls/example.org";
           description = ''
             Where the certificate lives: cert.pem, chain.pem, fullchain.pem, key.pem and full.pem,
             the same layout as security.acme, so web server settings such as
@@ -105,6 +106,7 @@ in
     stateDirectory = mkOption {
       type = types.strMatching "/.+";
       default = "/var/lib/certguard";
+      example = "/persist/certguard";
       description = ''
         Renewal state (last attempt, errors, backoff, ARI window), ACME accounts and locks.
         `certguard status` reads it.

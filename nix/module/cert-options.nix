@@ -12,16 +12,21 @@ let
   v = import ./validate.nix { inherit lib; };
 
   # Per certificate: inherit from `defaults`; in `defaults`: the plain default.
-  inherit' = name: default: {
-    default = if isDefaults then default else defaults.${name};
-    defaultText =
-      if isDefaults then default else literalExpression "config.services.certguard.defaults.${name}";
-  };
+  inherit' =
+    name: default:
+    if isDefaults then
+      { inherit default; }
+    else
+      {
+        default = defaults.${name};
+        defaultText = literalExpression "config.services.certguard.defaults.${name}";
+      };
   # Challenge options are not inherited one by one (see the top of this file).
   challengeDefault = {
     default = null;
-    defaultText =
-      if isDefaults then null else literalExpression "null (the challenge in `defaults` applies when no challenge option is set here)";
+  }
+  // lib.optionalAttrs (!isDefaults) {
+    defaultText = literalExpression "null # the challenge in `defaults` applies when no challenge option is set here";
   };
 in
 {

@@ -61,9 +61,9 @@ let
         # `certguard status` and the metrics report, not a failed unit that breaks
         # `nixos-rebuild switch`.
         SuccessExitStatus = [ 75 ];
-        # Above renew's own time budget, which ends every CA interaction first (dns-01 waits for
-        # propagation on top of it).
-        TimeoutStartSec = "10min";
+        # Above renew's own time budget (every request, challenge wait and hook ends within it),
+        # so renew reports its own timeout and records it in the state file; systemd never kills it.
+        TimeoutStartSec = "15min";
         Environment = [
           "CERTGUARD_CONFIG=${configPath}"
         ]
@@ -71,15 +71,16 @@ let
         UMask = "0027";
 
         # Hardening: the renew unit talks to the network, so it may write only the certificate
-        # directory, the state directory, the webroot and the metrics directory ("-": ignored
-        # when it does not exist, so a missing textfile directory cannot stop a renewal).
+        # directory, the state directory, the webroot and the metrics directory. "-": a missing
+        # path does not abort the unit with systemd's opaque 226/NAMESPACE; certguard starts and
+        # says which directory it cannot write.
         ProtectSystem = "strict";
-        ReadWritePaths = [
-          cert.directory
-        ]
-        ++ optional (ch.webroot != null) ch.webroot
-        ++ optional (cfg.prometheusFile != null) "-${dirOf cfg.prometheusFile}"
-        ++ optional (!stateUnderVarLib) cfg.stateDirectory;
+        ReadWritePaths = map (p: "-${p}") (
+          [ cert.directory ]
+          ++ optional (ch.webroot != null) ch.webroot
+          ++ optional (cfg.prometheusFile != null) (dirOf cfg.prometheusFile)
+          ++ optional (!stateUnderVarLib) cfg.stateDirectory
+        );
         ProtectHome = true;
         PrivateTmp = true;
         PrivateDevices = true;
@@ -100,7 +101,15 @@ let
         RestrictSUIDSGID = true;
         LockPersonality = true;
         SystemCallArchitectures = "native";
-        SystemCallFilter = [ "@system-service" ];
+        # Node's V8 uses memory protection keys (pkey_alloc), outside @system-service: without
+        # @pkey the unit dies of SIGSYS at startup (found by test/nix/units-systemd.test.ts).
+        # EPERM rather than a kill for anything else a future Node may call: certguard then
+        # reports an error instead of dying silently.
+        SystemCallFilter = [
+          "@system-service"
+          "@pkey"
+        ];
+        SystemCallErrorNumber = "EPERM";
         # Runs as root for chown to `group` (CAP_CHOWN) and for directories and webroots that
         # security.acme left owned by the acme user (CAP_DAC_OVERRIDE; writes are still confined
         # to ReadWritePaths). CAP_NET_BIND_SERVICE only for a standalone http-01 server on a port

@@ -167,7 +167,9 @@ in
         server.succeed("systemctl show -p ExecMainStatus --value ${renewUnit} | grep -x 75")
         server.fail("systemctl is-failed ${renewUnit}")
         rows = json.loads(server.succeed("certguard status --json"))
-        assert any("renewal-failing" in json.dumps(r) for r in rows), rows
+        assert [(r["name"], r["state"], r["usable"]) for r in rows] == [
+            ("${domain}", "renewal-failing", True)
+        ], rows
         server.succeed("systemctl restart nginx.service")
         server.wait_for_unit("nginx.service")
         server.succeed("certguard-preflight ${domain} --config /etc/certguard/certguard.json")

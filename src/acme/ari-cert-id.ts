@@ -29,7 +29,7 @@ function certFields(der: Uint8Array): { keyId: Uint8Array; serial: Uint8Array } 
   let i = 0;
   if (parts[0]?.tag === 0xa0) i = 1;
   const serialTlv = parts[i];
-  if (!serialTlv || serialTlv.tag !== 0x02) return undefined;
+  if (serialTlv?.tag !== 0x02) return undefined;
   const serial = der.subarray(serialTlv.start, serialTlv.end);
   const extsWrapper = parts.find((p) => p.tag === 0xa3);
   if (!extsWrapper) return undefined;
@@ -39,7 +39,7 @@ function certFields(der: Uint8Array): { keyId: Uint8Array; serial: Uint8Array } 
     const [oid, ...rest] = children(der, ext);
     if (!oid || oidText(der, oid) !== AKI_OID) continue;
     const value = rest[rest.length - 1];
-    if (!value || value.tag !== 0x04) return undefined;
+    if (value?.tag !== 0x04) return undefined;
     const aki = readTlv(der, value.start, value.end);
     // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
     const keyId = children(der, aki).find((c) => c.tag === 0x80);

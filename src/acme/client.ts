@@ -104,6 +104,7 @@ export function makeClient(
         failure = problemFailure(resp.status, resp.headers, resp.data, `POST ${url}`);
         if (failure.problemType === BAD_NONCE && badNonces < MAX_BAD_NONCE_RETRIES) {
           badNonces++;
+          transport.badNonceRetries++;
           transport.checkDeadline(failure.message);
           continue;
         }

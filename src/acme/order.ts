@@ -45,7 +45,7 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
 
   const started = Date.now();
   const { signal, dispose } = deadlineSignal(req.budget.deadlineMs);
-  const transport = new Transport(req.budget, signal, caPem);
+  const transport = new Transport(req.budget, signal, caPem, req.log);
   const solver = makeSolver(req.challenge, { signal, deadlineMs: req.budget.deadlineMs, log: req.log });
   const presented: ChallengeTask[] = [];
   let solverStarted = false;
@@ -134,7 +134,9 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
     const x = new X509Certificate(issued.certPem);
     req.log(
       'info',
-      `certificate issued in ${((Date.now() - started) / 1000).toFixed(1)}s: serial ${x.serialNumber}, valid until ${new Date(x.validTo).toISOString()}`,
+      `certificate issued in ${((Date.now() - started) / 1000).toFixed(1)}s (${transport.requests} requests` +
+        `${transport.badNonceRetries ? `, ${transport.badNonceRetries} badNonce retries` : ''}): ` +
+        `serial ${x.serialNumber}, valid until ${new Date(x.validTo).toISOString()}`,
     );
     return issued;
   } catch (err) {

@@ -31,11 +31,14 @@ export class Transport {
   private readonly connected = new WeakSet<Socket>();
   /** Requests sent, for logs and tests. */
   requests = 0;
+  /** badNonce answers retried (a CA rejects some nonces at random: RFC 8555 section 6.5). */
+  badNonceRetries = 0;
 
   constructor(
     private readonly budget: AcmeBudget,
     private readonly deadline: AbortSignal,
     caPem: string | undefined,
+    private readonly log: (level: 'info' | 'warning' | 'err', text: string) => void = () => {},
   ) {
     // keepAlive: one order is ~10 requests to the same host; one TLS handshake serves them all.
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4, ...(caPem ? { ca: caPem } : {}) });
@@ -142,7 +145,10 @@ export class Transport {
   /** Sleeps before a retry; false when a retry no longer fits in the budget. */
   async backoffOrGiveUp(attempt: number, failure: AcmeFailure): Promise<boolean> {
     try {
-      return await this.backoff(attempt, failure.retryAfterSeconds);
+      const retry = await this.backoff(attempt, failure.retryAfterSeconds);
+      if (retry)
+        this.log('warning', `retrying (${attempt + 1}/${this.budget.maxAttempts}) after: ${failure.message}`);
+      return retry;
     } catch (err) {
       throw this.deadlineFailure(err, failure.message);
     }

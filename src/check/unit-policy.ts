@@ -104,7 +104,7 @@ export async function applyUnitPolicy(
 
   step(verdict);
   if (verdict.usable) {
-    if (verdict.renewalDue && unit.triggerUnit) await trigger(fx, name, unit.triggerUnit);
+    if (verdict.renewalDue && unit.triggerUnit) await trigger(fx, name, unit.triggerUnit, opts.json);
     return finish(verdict, EXIT.ok);
   }
 
@@ -127,16 +127,21 @@ export async function applyUnitPolicy(
       );
       return finish(verdict, EXIT.ok);
     case 'placeholder':
-      return finish(...(await placeholder(fx, settings, verdict, step)));
+      return finish(...(await placeholder(fx, settings, verdict, step, opts.json)));
     default:
       writeLine('err', `${name}: no usable certificate, the service must not start (on-unusable=fail)`);
       return finish(verdict, EXIT.unusable);
   }
 }
 
-async function trigger(fx: UnitEffects, name: string, unit: string): Promise<void> {
+/** Informational notes go to stdout, which in --json mode belongs to the one JSON object. */
+function info(json: boolean, text: string): void {
+  if (!json) writeLine('info', text);
+}
+
+async function trigger(fx: UnitEffects, name: string, unit: string, json: boolean): Promise<void> {
   const r = await fx.trigger(unit);
-  if (r.ok) writeLine('info', `${name}: renewal due, started ${unit}`);
+  if (r.ok) info(json, `${name}: renewal due, started ${unit}`);
   else writeLine('warning', `${name}: renewal due but could not start ${unit}: ${r.message}`);
 }
 
@@ -145,6 +150,7 @@ async function placeholder(
   settings: CertSettings,
   verdict: Verdict,
   step: (v: Verdict) => void,
+  json: boolean,
 ): Promise<[Verdict, number]> {
   const name = verdict.name;
   const { placeholderTargetProblem } = await import('../unit/install-placeholder.ts');
@@ -162,7 +168,7 @@ async function placeholder(
   }
   step(outcome.verdict);
   if (!outcome.installed) {
-    writeLine('info', `${name}: a usable certificate appeared meanwhile; no placeholder installed`);
+    info(json, `${name}: a usable certificate appeared meanwhile; no placeholder installed`);
     return [outcome.verdict, EXIT.ok];
   }
   if (!outcome.verdict.usable) {

@@ -1,5 +1,5 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { writeLine } from '../output/journal.ts';
+import { writeLine, writeOut } from '../output/journal.ts';
 
 /**
  * The last line of defence: any error becomes one line and a documented exit code, never a stack
@@ -7,12 +7,13 @@ import { writeLine } from '../output/journal.ts';
  * "failed" code) and asks for a bug report, with the stack only under CERTGUARD_DEBUG=1.
  */
 export function reportError(err: unknown, unexpectedCode: number = EXIT.unusable): number {
-  if (err instanceof UsageError) {
+  // By name too: lazily loaded unit-mode modules (dist/lazy/) carry their own copy of the class.
+  if (err instanceof UsageError || (err instanceof Error && err.name === 'UsageError')) {
     writeLine('err', `certguard: ${err.message}`);
     return EXIT.usage;
   }
   const e = err as Error;
   writeLine('err', `certguard: internal error: ${e?.message ?? String(err)} (please report this bug)`);
-  if (process.env.CERTGUARD_DEBUG === '1' && e?.stack) process.stderr.write(`${e.stack}\n`);
+  if (process.env.CERTGUARD_DEBUG === '1' && e?.stack) writeOut(`${e.stack}\n`, 2);
   return unexpectedCode;
 }

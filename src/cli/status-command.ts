@@ -5,15 +5,14 @@ import { journalConnected } from '../output/journal.ts';
 import { useColour } from '../status/colour.ts';
 import { renderJson } from '../status/json.ts';
 import { writeMetricsFile } from '../status/metrics-file.ts';
-import { collectStatusParallel } from '../status/parallel.ts';
 import { renderTable } from '../status/table.ts';
 import type { CommandResult } from './yargs-cli.ts';
 
 interface StatusArgs {
   names?: string[];
-  config?: string;
+  config?: string | string[];
   json?: boolean;
-  prometheus?: string;
+  prometheus?: string | string[];
 }
 
 /**
@@ -29,11 +28,10 @@ export function statusCommand(result: CommandResult): CommandModule<object, Stat
     builder: (y) =>
       y
         .positional('names', { type: 'string', array: true, describe: 'certificates to show (default: all)' })
-        .option('config', { type: 'string', requiresArg: true, describe: 'config file (JSON)' })
+        .option('config', { type: 'string', describe: 'config file (JSON)' })
         .option('json', { type: 'boolean', describe: 'print a JSON array instead of the table' })
         .option('prometheus', {
           type: 'string',
-          requiresArg: true,
           describe: 'also write node_exporter textfile metrics to FILE (atomically)',
         }) as never,
     handler: async (args) => {
@@ -43,16 +41,20 @@ export function statusCommand(result: CommandResult): CommandModule<object, Stat
 }
 
 export async function runStatus(args: StatusArgs, now: Date = new Date()): Promise<number> {
-  const config = loadConfigFile(configPath(args.config));
+  const configFlag = fileFlag(args.config, '--config');
+  const prometheus = fileFlag(args.prometheus, '--prometheus');
+  const config = loadConfigFile(configPath(configFlag));
   const names = (args.names ?? []).map(String);
+  // Imported here so that the bundler gives parallel.ts its own chunk: worker threads load that
+  // chunk (and the shared check code), not the whole CLI with yargs.
+  const { collectStatusParallel } = await import('../status/parallel.ts');
   const rows = await collectStatusParallel(config, names, now);
-  if (args.prometheus !== undefined) {
-    if (args.prometheus === '') throw new UsageError('--prometheus: expected a file name');
+  if (prometheus !== undefined) {
     try {
-      writeMetricsFile(args.prometheus, rows);
+      writeMetricsFile(prometheus, rows, now);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new UsageError(`--prometheus ${args.prometheus}: cannot write (${e.code ?? e.message})`);
+      throw new UsageError(`--prometheus ${prometheus}: cannot write (${e.code ?? e.message})`);
     }
   }
   const text = args.json
@@ -60,4 +62,14 @@ export async function runStatus(args: StatusArgs, now: Date = new Date()): Promi
     : renderTable(rows, now, !journalConnected(1) && useColour(process.stdout.isTTY === true));
   process.stdout.write(text);
   return rows.every((r) => r.usable) ? EXIT.ok : EXIT.unusable;
+}
+
+/**
+ * One file name per flag. Checked here rather than with yargs' requiresArg, whose error does not
+ * arrive as a usage error; a repeated flag (yargs makes an array) is refused rather than guessed.
+ */
+function fileFlag(value: string | string[] | undefined, flag: string): string | undefined {
+  if (Array.isArray(value)) throw new UsageError(`${flag} given more than once`);
+  if (value === '') throw new UsageError(`${flag}: expected a file name`);
+  return value;
 }

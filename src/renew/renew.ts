@@ -87,12 +87,14 @@ async function runRenewal(
   const startedAt = Date.now();
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   const log = opts.log;
+  // --no-ari (or `ari: false` in the config) turns off every use of ARI: query, window, `replaces`.
+  const ariOn = opts.ari && settings.ari;
   let now = clock();
   let verdict = inspectCertificate(settings, now);
   let state = loadState(global, settings.name, log);
-  let decision = decide(settings, verdict, state, opts.force, now);
+  let decision = decide(settings, verdict, state, opts.force, now, ariOn);
 
-  if (!decision.due && opts.ari && settings.ari && ariQueryDue(state, verdict, now)) {
+  if (!decision.due && ariOn && ariQueryDue(state, verdict, now)) {
     // Write the answer only under the lock; if another run holds it, it is renewing anyway.
     const lock = await tryLock(global, settings.name, 0).catch(() => undefined);
     if (lock) {
@@ -103,7 +105,7 @@ async function runRenewal(
       } finally {
         lock.release();
       }
-      decision = decide(settings, verdict, state, opts.force, now);
+      decision = decide(settings, verdict, state, opts.force, now, ariOn);
     }
   }
   if (!decision.due) return notDue(verdict, decision);
@@ -133,7 +135,7 @@ async function runRenewal(
       verdict = inspectCertificate(settings, now);
       state = loadState(global, settings.name, log);
       const force = opts.force && verdict.fingerprint256 === before;
-      decision = decide(settings, verdict, state, force, now);
+      decision = decide(settings, verdict, state, force, now, ariOn);
       if (!decision.due) return notDue(verdict, decision);
       const until = force ? undefined : backoffUntil(state, now);
       if (until) return backoffOutcome(verdict, state, decision, until);
@@ -142,7 +144,7 @@ async function runRenewal(
     const deadlineMs = startedAt + budgetMs;
     let hookFailures: string[] = [];
     try {
-      await orderAndInstall(settings, global, verdict, deadlineMs, log);
+      await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
       const failure = classifyFailure(err);
       now = clock();
@@ -178,6 +180,7 @@ async function orderAndInstall(
   global: GlobalSettings,
   verdict: Verdict,
   deadlineMs: number,
+  ariOn: boolean,
   log: LogFn,
 ): Promise<void> {
   const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
@@ -187,7 +190,7 @@ async function orderAndInstall(
   // RFC 9773 `replaces`: only for a real certificate we are replacing (the ACME layer sends it
   // only when the CA advertises renewalInfo, and retries without it on alreadyReplaced).
   const replaces =
-    settings.ari && verdict.serial !== null && !verdict.placeholder && current.ok
+    ariOn && verdict.serial !== null && !verdict.placeholder && current.ok
       ? ariCertId(current.data.toString('latin1'))
       : undefined;
   const { obtainCertificate } = await import('../acme/order.ts');
@@ -270,12 +273,13 @@ function decide(
   state: RenewState,
   force: boolean,
   now: Date,
+  ariOn: boolean,
 ): DueDecision {
   return decideRenewal({
     verdict,
     domains: settings.domains,
     keyType: settings.keyType,
-    ari: settings.ari ? state.ari : null,
+    ari: ariOn ? state.ari : null,
     force,
     now,
   });

@@ -28,12 +28,12 @@ export function resolveTargets(config: RawConfig, names: readonly string[]): Sta
 
 /** One certificate's row. Only bounded reads of local files: no network, whatever the config says. */
 export function statusOf(settings: CertSettings, stateDirectory: string, now: Date): StatusRow {
-  return statusRow(
-    inspectCertificate(settings, now),
-    readState(stateDirectory, settings.name),
-    now,
-    statePath(stateDirectory, settings.name),
-  );
+  return statusRow(inspectCertificate(settings, now), readState(stateDirectory, settings.name), now, {
+    stateFile: statePath(stateDirectory, settings.name),
+    domains: settings.domains,
+    keyType: settings.keyType,
+    ari: settings.ari,
+  });
 }
 
 /** Rows for the named (or all) certificates, on this thread. See parallel.ts for many certificates. */

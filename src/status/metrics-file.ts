@@ -7,6 +7,6 @@ import type { StatusRow } from './row.ts';
  * would be a scrape error or, worse, silently missing series. Temp file + rename avoids both.
  * Mode 0644: node_exporter usually runs as its own user and the file holds no secrets.
  */
-export function writeMetricsFile(path: string, rows: readonly StatusRow[]): void {
-  writeFileAtomic(path, renderMetrics(rows), 0o644);
+export function writeMetricsFile(path: string, rows: readonly StatusRow[], now: Date = new Date()): void {
+  writeFileAtomic(path, renderMetrics(rows, now), 0o644);
 }

@@ -57,35 +57,57 @@ const FAMILIES: Family[] = [
 ];
 
 const STATE_FAMILY = 'certguard_certificate_state';
+const STATE_HELP = 'Current status of the certificate: 1 for the state it is in, 0 for the others.';
+
+/** Every family, in file order, with its HELP text. */
+export const METRIC_FAMILIES: readonly { name: string; help: string }[] = [
+  ...FAMILIES.map((f) => ({ name: f.name, help: f.help })),
+  { name: STATE_FAMILY, help: STATE_HELP },
+];
+
+/** One certificate's sample lines, by family name. */
+export type CertSamples = Map<string, string[]>;
+
+/** The first line of every file certguard writes: when every certificate was last looked at. */
+export const FULL_REFRESH_PREFIX = '# certguard: full refresh at ';
 
 /**
- * Renders node_exporter textfile-collector format (Prometheus text exposition 0.0.4). Each family
- * is written whole (HELP, TYPE, then every certificate's sample), as the format requires.
  * `certguard_certificate_state` is an enum gauge: one series per state, 1 for the current one, so
  * `certguard_certificate_state{state="renewal-failing"} == 1` selects failing-but-valid
  * certificates and a state change never leaves a stale series behind.
  */
-export function renderMetrics(rows: readonly StatusRow[]): string {
-  const out: string[] = [];
+export function rowSamples(row: StatusRow): CertSamples {
+  const label = `name="${escapeLabel(row.name)}"`;
+  const samples: CertSamples = new Map();
   for (const f of FAMILIES) {
-    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} gauge`);
-    for (const row of rows) {
-      const v = f.value(row);
-      if (v !== null) out.push(`${f.name}{name="${escapeLabel(row.name)}"} ${v}`);
-    }
+    const v = f.value(row);
+    samples.set(f.name, v === null ? [] : [`${f.name}{${label}} ${v}`]);
   }
-  out.push(
-    `# HELP ${STATE_FAMILY} Current status of the certificate: 1 for the state it is in, 0 for the others.`,
-    `# TYPE ${STATE_FAMILY} gauge`,
+  samples.set(
+    STATE_FAMILY,
+    STATUS_STATES.map((state) => `${STATE_FAMILY}{${label},state="${state}"} ${row.state === state ? 1 : 0}`),
   );
-  for (const row of rows) {
-    for (const state of STATUS_STATES) {
-      out.push(
-        `${STATE_FAMILY}{name="${escapeLabel(row.name)}",state="${state}"} ${row.state === state ? 1 : 0}`,
-      );
-    }
+  return samples;
+}
+
+/**
+ * Writes the exposition text (Prometheus text format 0.0.4, as node_exporter's textfile collector
+ * reads it): each family whole (HELP, TYPE, then every certificate's samples), as the format
+ * requires, certificates in `certs` order. The leading comment records `fullRefreshAt`, the time
+ * every certificate was last inspected, so an incremental refresh knows how stale the rest is.
+ */
+export function assembleMetrics(certs: readonly CertSamples[], fullRefreshAt: Date): string {
+  const out: string[] = [`${FULL_REFRESH_PREFIX}${fullRefreshAt.toISOString()}`];
+  for (const f of METRIC_FAMILIES) {
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} gauge`);
+    for (const samples of certs) out.push(...(samples.get(f.name) ?? []));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The metrics of `rows`, all inspected at `now`. */
+export function renderMetrics(rows: readonly StatusRow[], now: Date = new Date()): string {
+  return assembleMetrics(rows.map(rowSamples), now);
 }
 
 /** Label values escape backslash, double quote and line feed (exposition format 0.0.4). */

@@ -61,12 +61,17 @@ export async function collectStatusParallel(
   const results = Array.from({ length: count }, () => runWorker(input));
 
   const counter = new Int32Array(next);
-  for (let start = Atomics.add(counter, 0, CHUNK); start < n; start = Atomics.add(counter, 0, CHUNK)) {
-    for (let i = start; i < Math.min(start + CHUNK, n); i++)
-      rows[i] = statusOf(settings[i]!, stateDirectory, now);
+  if (opts.mainThreadWorks !== false || count === 0) {
+    for (let start = Atomics.add(counter, 0, CHUNK); start < n; start = Atomics.add(counter, 0, CHUNK)) {
+      for (let i = start; i < Math.min(start + CHUNK, n); i++)
+        rows[i] = statusOf(settings[i]!, stateDirectory, now);
+    }
   }
   for (const out of await Promise.all(results)) {
-    if ('rows' in out) for (const [i, row] of out.rows) rows[i] = row;
+    if ('rows' in out) {
+      for (const [i, row] of out.rows) rows[i] = row;
+      if (opts.stats) opts.stats.workerRows += out.rows.length;
+    } else opts.stats?.workerErrors.push(out.error);
   }
   return rows.map((row, i) => row ?? statusOf(settings[i]!, stateDirectory, now));
 }
@@ -109,7 +114,6 @@ function runWorker(input: WorkerInput): Promise<WorkerOutput> {
 }
 
 function workerMain(input: WorkerInput): void {
-  console.error("workerMain", input.settings.length, new Int32Array(input.next)[0]);
   const counter = new Int32Array(input.next);
   const now = new Date(input.now);
   const n = input.settings.length;

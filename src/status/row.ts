@@ -1,6 +1,8 @@
 import type { Finding, ReasonCode, WarningCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
-import type { AriState, FailureClass, StateRead } from '../store/state.ts';
+import type { KeyType } from '../config/settings.ts';
+import { ariFor, type DueReason, decideRenewal } from '../renew/decide.ts';
+import type { FailureClass, StateRead } from '../store/state.ts';
 
 /**
  * One certificate's state, worst first. Precedence (the first that applies wins):
@@ -12,7 +14,8 @@ import type { AriState, FailureClass, StateRead } from '../store/state.ts';
  *                      news; a failing first issuance still shows in the last-attempt fields.
  * 4. `renewal-failing` usable, but the most recent renewal attempt failed: the window until
  *                      `notAfter` is how long the problem can stay unfixed.
- * 5. `renewal-due`     usable, renewal time reached, no failure recorded (yet).
+ * 5. `renewal-due`     usable, and renew would renew at its next run (renewal time or ARI window
+ *                      reached, names or key type changed in the settings); no failure recorded.
  * 6. `ok`              usable and not due.
  */
 export type StatusState = 'missing' | 'unusable' | 'placeholder' | 'renewal-failing' | 'renewal-due' | 'ok';
@@ -41,7 +44,9 @@ export interface StatusRow {
   remainingSeconds: number | null;
   /** When renewal becomes (or became) due: the earlier of the lifetime rule and a stored ARI time. */
   renewAt: string | null;
+  /** renew would renew at its next run (its decision without --force); `dueReasons` say why. */
   renewalDue: boolean;
+  dueReasons: DueReason[];
   placeholder: boolean;
   domains: string[];
   issuer: string | null;
@@ -68,15 +73,27 @@ export interface StatusRow {
   stateFile: string | null;
 }
 
+/** What the row needs besides the verdict and state: the settings renew judges the certificate by. */
+export interface RowContext {
+  /** Path of the state file, shown in --json and stripped from the table's message. */
+  stateFile?: string | null;
+  /** Configured names and key type: a certificate that differs is due (renew re-issues it). */
+  domains?: string[];
+  keyType?: KeyType;
+  /** `ari: false` in the config: renew ignores the remembered ARI window, and so does status. */
+  ari?: boolean;
+}
+
 /**
  * Builds the row from the verdict and the state file. Pure: the same inputs and clock give the
- * same row, so table, JSON and metrics never disagree.
+ * same row, so table, JSON and metrics never disagree. "Due" is renew's own decision
+ * (decideRenewal, without --force), so status never calls due what renew would skip, or the reverse.
  */
 export function statusRow(
   verdict: Verdict,
   stateRead: StateRead,
   now: Date,
-  stateFile: string | null = null,
+  ctx: RowContext = {},
 ): StatusRow {
   const state = stateRead.ok ? stateRead.state : null;
   const lastError = state?.lastError ?? null;
@@ -87,16 +104,24 @@ export function statusRow(
       ? lastSuccess === null || time(lastError.at) >= time(lastSuccess)
       : state.consecutiveFailures > 0);
 
-  const renewAt = earliest(verdict.renewAt, usableAri(state?.ari ?? null, verdict));
-  const renewalDue = verdict.renewalDue || (renewAt !== null && time(renewAt) <= now.getTime());
+  const ari = ctx.ari === false ? null : ariFor(state?.ari ?? null, verdict.serial);
+  const decision = decideRenewal({
+    verdict,
+    domains: ctx.domains ?? [],
+    keyType: ctx.keyType ?? ((verdict.keyType ?? 'ec256') as KeyType),
+    ari,
+    force: false,
+    now,
+  });
+  const renewAt = earliest(verdict.renewAt, ari?.renewAt ?? null);
   const nextAttemptNotBefore = state?.nextAttemptNotBefore ?? null;
-  // A certificate that is missing or unusable is due now; otherwise renewal starts at renewAt.
-  const dueFrom = verdict.usable && !verdict.placeholder ? renewAt : now.toISOString();
+  // Due means "at the next run"; otherwise renew starts trying at dueAt. Backoff can postpone both.
+  const dueFrom = decision.due ? now.toISOString() : (decision.dueAt?.toISOString() ?? null);
   const nextAttempt = latest(dueFrom, nextAttemptNotBefore);
 
   return {
     name: verdict.name,
-    state: decideState(verdict, renewalFailing, renewalDue),
+    state: decideState(verdict, renewalFailing, decision.due),
     usable: verdict.usable,
     reasons: verdict.reasons,
     warnings: verdict.warnings,
@@ -104,7 +129,8 @@ export function statusRow(
     notAfter: verdict.notAfter,
     remainingSeconds: verdict.remainingSeconds,
     renewAt,
-    renewalDue,
+    renewalDue: decision.due,
+    dueReasons: decision.reasons,
     placeholder: verdict.placeholder,
     domains: verdict.domains,
     issuer: verdict.issuer,
@@ -119,7 +145,7 @@ export function statusRow(
     nextAttempt,
     stateProblem: stateRead.ok ? null : stateRead.problem,
     stateFileExists: stateRead.ok ? stateRead.exists : true,
-    stateFile,
+    stateFile: ctx.stateFile ?? null,
   };
 }
 
@@ -131,26 +157,6 @@ function decideState(v: Verdict, renewalFailing: boolean, renewalDue: boolean): 
   if (renewalFailing) return 'renewal-failing';
   if (renewalDue) return 'renewal-due';
   return 'ok';
-}
-
-/**
- * An ARI time only applies to the certificate it was fetched for. The certID's second half is the
- * certificate's serial, so a time left over from the previous certificate is ignored.
- */
-function usableAri(ari: AriState | null, v: Verdict): string | null {
-  if (!ari?.renewAt || !v.serial || Number.isNaN(time(ari.renewAt))) return null;
-  return serialOfCertId(ari.certId) === stripZeros(v.serial.toUpperCase()) ? ari.renewAt : null;
-}
-
-/** RFC 9773: certID = base64url(AKI) "." base64url(serial DER bytes); compare without leading zeros. */
-export function serialOfCertId(certId: string | undefined): string | null {
-  const part = certId?.split('.')[1];
-  if (!part) return null;
-  return stripZeros(Buffer.from(part, 'base64url').toString('hex').toUpperCase());
-}
-
-function stripZeros(hex: string): string {
-  return hex.replace(/^0+/, '');
 }
 
 function time(iso: string): number {

@@ -100,7 +100,10 @@ describe('fetchRenewalInfo against pebble fronted by an ARI server', { skip: peb
       explanationURL: 'https://ca.example/why',
       retryAfter: 7200,
     };
-    const r = await fetchRenewalInfo(front.directoryUrl, certId, { caBundle: pebble.caBundlePath, timeoutMs: 5000 });
+    const r = await fetchRenewalInfo(front.directoryUrl, certId, {
+      caBundle: pebble.caBundlePath,
+      timeoutMs: 5000,
+    });
     assert.ok(r);
     assert.equal(r.windowStart.toISOString(), '2030-05-01T00:00:00.000Z');
     assert.equal(r.windowEnd.toISOString(), '2030-05-03T00:00:00.000Z');
@@ -111,10 +114,16 @@ describe('fetchRenewalInfo against pebble fronted by an ARI server', { skip: peb
 
   test('clamps Retry-After to 60..86400 seconds', async () => {
     front.answer = { start: '2030-05-01T00:00:00Z', end: '2030-05-03T00:00:00Z', retryAfter: 5 };
-    const low = await fetchRenewalInfo(front.directoryUrl, certId, { caBundle: pebble.caBundlePath, timeoutMs: 5000 });
+    const low = await fetchRenewalInfo(front.directoryUrl, certId, {
+      caBundle: pebble.caBundlePath,
+      timeoutMs: 5000,
+    });
     assert.equal(low?.retryAfterSeconds, 60);
     front.answer = { ...front.answer, retryAfter: 30 * 86400 };
-    const high = await fetchRenewalInfo(front.directoryUrl, certId, { caBundle: pebble.caBundlePath, timeoutMs: 5000 });
+    const high = await fetchRenewalInfo(front.directoryUrl, certId, {
+      caBundle: pebble.caBundlePath,
+      timeoutMs: 5000,
+    });
     assert.equal(high?.retryAfterSeconds, 86400);
   });
 
@@ -139,11 +148,17 @@ describe('fetchRenewalInfo against pebble fronted by an ARI server', { skip: peb
   test('a CA without renewalInfo in its directory gives null', async () => {
     front.advertise = false;
     try {
-      const r = await fetchRenewalInfo(front.directoryUrl, certId, { caBundle: pebble.caBundlePath, timeoutMs: 5000 });
+      const r = await fetchRenewalInfo(front.directoryUrl, certId, {
+        caBundle: pebble.caBundlePath,
+        timeoutMs: 5000,
+      });
       assert.equal(r, null);
       // pebble itself (2.4) has no ARI either
       assert.equal(
-        await fetchRenewalInfo(pebble.directoryUrl, certId, { caBundle: pebble.caBundlePath, timeoutMs: 5000 }),
+        await fetchRenewalInfo(pebble.directoryUrl, certId, {
+          caBundle: pebble.caBundlePath,
+          timeoutMs: 5000,
+        }),
         null,
       );
     } finally {
@@ -160,12 +175,15 @@ describe('fetchRenewalInfo against pebble fronted by an ARI server', { skip: peb
   });
 
   test('an untrusted server (no caBundle) is ca-unreachable with the TLS cause', async () => {
-    await assert.rejects(fetchRenewalInfo(front.directoryUrl, certId, { timeoutMs: 5000 }), (err: unknown) => {
-      assert.ok(err instanceof AcmeFailure);
-      assert.equal(err.failureClass, 'ca-unreachable');
-      assert.match(err.message, /certificate/i);
-      return true;
-    });
+    await assert.rejects(
+      fetchRenewalInfo(front.directoryUrl, certId, { timeoutMs: 5000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof AcmeFailure);
+        assert.equal(err.failureClass, 'ca-unreachable');
+        assert.match(err.message, /certificate/i);
+        return true;
+      },
+    );
   });
 });
 

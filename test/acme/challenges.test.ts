@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { obtainCertificate } from '../../src/acme/order.ts';
 import { AcmeFailure } from '../../src/acme/types.ts';
-import { tempDir } from '../helpers/fixtures.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import { tempDir } from '../helpers/fixtures.ts';
 import { type Pebble, startPebble } from '../helpers/pebble.ts';
 import { baseRequest, pebbleSkip } from './order-setup.ts';
 
@@ -76,7 +76,9 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
   });
 
   test('http-01 via webroot: token served by a web server, 0644, removed afterwards', async () => {
-    const req = baseRequest(pebble, join(tmp.dir, 'webroot'), { domains: ['web.example.com', 'www.web.example.com'] });
+    const req = baseRequest(pebble, join(tmp.dir, 'webroot'), {
+      domains: ['web.example.com', 'www.web.example.com'],
+    });
     const webroot = (req.challenge as { webroot: string }).webroot;
     const modes: number[] = [];
     const { server, hits } = await serveWebroot(webroot, pebble.httpPort);
@@ -91,8 +93,14 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
     } finally {
       await close(server);
     }
-    assert.ok(hits.filter((h) => h.startsWith('/.well-known/acme-challenge/')).length >= 2, 'pebble fetched tokens');
-    assert.ok(modes.length >= 2 && modes.every((m) => m === 0o644), `token modes ${modes.map((m) => m.toString(8))}`);
+    assert.ok(
+      hits.filter((h) => h.startsWith('/.well-known/acme-challenge/')).length >= 2,
+      'pebble fetched tokens',
+    );
+    assert.ok(
+      modes.length >= 2 && modes.every((m) => m === 0o644),
+      `token modes ${modes.map((m) => m.toString(8))}`,
+    );
     assert.deepEqual(readdirSync(webroot), [], 'tokens and the directories we created are gone');
   });
 
@@ -120,7 +128,9 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
     try {
       await assert.rejects(
         obtainCertificate(
-          baseRequest(pebble, join(tmp.dir, 'busy'), { challenge: { type: 'http', listen: `127.0.0.1:${pebble.httpPort}` } }),
+          baseRequest(pebble, join(tmp.dir, 'busy'), {
+            challenge: { type: 'http', listen: `127.0.0.1:${pebble.httpPort}` },
+          }),
         ),
         (err: unknown) =>
           err instanceof AcmeFailure && err.failureClass === 'local-io' && /EADDRINUSE/.test(err.message),
@@ -145,7 +155,8 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
     const cleanups = calls.filter((c) => c.startsWith('cleanup '));
     assert.equal(presents.length, 2);
     assert.equal(cleanups.length, 2);
-    for (const c of presents) assert.match(c, /^present _acme-challenge\.dns\.example\.com\. [A-Za-z0-9_-]{43} 200$/);
+    for (const c of presents)
+      assert.match(c, /^present _acme-challenge\.dns\.example\.com\. [A-Za-z0-9_-]{43} 200$/);
   });
 
   test('a failing challenge (nothing serves the token) is challenge-failed with the CA validator error', async () => {
@@ -168,18 +179,24 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
           challenge: { type: 'dns', hook: join(tmp.dir, 'no-such-hook'), propagationSeconds: 0 },
         }),
       ),
-      (err: unknown) => err instanceof AcmeFailure && err.failureClass === 'local-io' && /not found/.test(err.message),
+      (err: unknown) =>
+        err instanceof AcmeFailure && err.failureClass === 'local-io' && /not found/.test(err.message),
     );
     const failing = join(tmp.dir, 'failing-hook.sh');
     writeFileSync(failing, '#!/bin/sh\necho "provider API said no" >&2\nexit 3\n', { mode: 0o755 });
     await assert.rejects(
       obtainCertificate(
-        baseRequest(pebble, join(tmp.dir, 'badhook'), { challenge: { type: 'dns', hook: failing, propagationSeconds: 0 } }),
+        baseRequest(pebble, join(tmp.dir, 'badhook'), {
+          challenge: { type: 'dns', hook: failing, propagationSeconds: 0 },
+        }),
       ),
       (err: unknown) => {
         assert.ok(err instanceof AcmeFailure);
         assert.equal(err.failureClass, 'challenge-failed');
-        assert.match(err.message, /present _acme-challenge\.a\.example\.com\. exited with 3: provider API said no/);
+        assert.match(
+          err.message,
+          /present _acme-challenge\.a\.example\.com\. exited with 3: provider API said no/,
+        );
         return true;
       },
     );
@@ -189,9 +206,13 @@ describe('challenges validated by pebble for real', { skip: pebbleSkip() }, () =
     const notADir = join(tmp.dir, 'plain-file');
     writeFileSync(notADir, 'x');
     await assert.rejects(
-      obtainCertificate(baseRequest(pebble, join(tmp.dir, 'badroot'), { challenge: { type: 'webroot', webroot: notADir } })),
+      obtainCertificate(
+        baseRequest(pebble, join(tmp.dir, 'badroot'), { challenge: { type: 'webroot', webroot: notADir } }),
+      ),
       (err: unknown) =>
-        err instanceof AcmeFailure && err.failureClass === 'local-io' && /webroot .* ENOTDIR/.test(err.message),
+        err instanceof AcmeFailure &&
+        err.failureClass === 'local-io' &&
+        /webroot .* ENOTDIR/.test(err.message),
     );
   });
 });
@@ -213,7 +234,9 @@ describe('configurations that can never work fail before any connection', { skip
 
   test('a wildcard name with http-01 is challenge-failed, naming dns-01, with no connection', async () => {
     await assert.rejects(
-      obtainCertificate(baseRequest(pebble, tmp.dir, { server: proxy.directoryUrl, domains: ['*.example.com'] })),
+      obtainCertificate(
+        baseRequest(pebble, tmp.dir, { server: proxy.directoryUrl, domains: ['*.example.com'] }),
+      ),
       (err: unknown) =>
         err instanceof AcmeFailure && err.failureClass === 'challenge-failed' && /dns-01/.test(err.message),
     );
@@ -225,7 +248,8 @@ describe('configurations that can never work fail before any connection', { skip
     const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     await assert.rejects(
       obtainCertificate(baseRequest(pebble, tmp.dir, { server: proxy.directoryUrl, reuseKeyPem: ed })),
-      (err: unknown) => err instanceof AcmeFailure && err.failureClass === 'local-io' && /ed25519/.test(err.message),
+      (err: unknown) =>
+        err instanceof AcmeFailure && err.failureClass === 'local-io' && /ed25519/.test(err.message),
     );
     assert.equal(proxy.acceptCount, 0);
   });

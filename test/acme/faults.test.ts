@@ -12,8 +12,8 @@ import { fetchRenewalInfo } from '../../src/acme/ari.ts';
 import { makeBudget } from '../../src/acme/budget.ts';
 import { obtainCertificate } from '../../src/acme/order.ts';
 import { AcmeFailure, type OrderRequest } from '../../src/acme/types.ts';
-import { tempDir } from '../helpers/fixtures.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import { tempDir } from '../helpers/fixtures.ts';
 import { type Pebble, startPebble } from '../helpers/pebble.ts';
 import { baseRequest, pebbleSkip } from './order-setup.ts';
 
@@ -40,7 +40,12 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
   function request(over: Partial<OrderRequest> = {}) {
     return baseRequest(pebble, join(tmp.dir, `r${n++}`), {
       server: proxy.directoryUrl,
-      budget: makeBudget({ totalMs: TOTAL_MS, requestTimeoutMs: 2000, connectTimeoutMs: 1000, maxAttempts: 3 }),
+      budget: makeBudget({
+        totalMs: TOTAL_MS,
+        requestTimeoutMs: 2000,
+        connectTimeoutMs: 1000,
+        maxAttempts: 3,
+      }),
       ...over,
     });
   }
@@ -130,6 +135,9 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
     const req = request();
     const issued = await obtainCertificate(req);
     assert.ok(new X509Certificate(issued.certPem));
+    const done = req.logged.lines.find((l) => l.includes('certificate issued'))!;
+    assert.doesNotMatch(done, /badNonce/, 'the retried requests were not refused for their nonce');
+    assert.equal(req.logged.lines.filter((l) => /retrying .*HTTP 503/.test(l)).length, 2);
   });
 
   test('HTTP 429 with Retry-After: rate-limited with retryAfterSeconds, no retry', async () => {
@@ -170,7 +178,9 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
       await assert.rejects(
         fetchRenewalInfo(proxy.directoryUrl, 'a.b', { caBundle: pebble.caBundlePath, timeoutMs: 500 }),
         (err: unknown) =>
-          err instanceof AcmeFailure && err.failureClass === 'ca-unreachable' && /timed out after 0\.5s/.test(err.message),
+          err instanceof AcmeFailure &&
+          err.failureClass === 'ca-unreachable' &&
+          /timed out after 0\.5s/.test(err.message),
       );
       assert.ok(Date.now() - started < 500 + SLACK_MS);
     } finally {
@@ -179,7 +189,9 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
   });
 });
 
-describe('a CA that rejects nonces at random (pebble PEBBLE_WFE_NONCEREJECT=20)', { skip: pebbleSkip() }, () => {
+describe('a CA that rejects nonces at random (pebble PEBBLE_WFE_NONCEREJECT=20)', {
+  skip: pebbleSkip(),
+}, () => {
   let pebble: Pebble;
   let tmp: { dir: string; cleanup: () => void };
   before(async () => {
@@ -191,10 +203,16 @@ describe('a CA that rejects nonces at random (pebble PEBBLE_WFE_NONCEREJECT=20)'
     tmp?.cleanup();
   });
 
-  test('still issues, order after order', async () => {
+  test('still issues, order after order, retrying the rejected nonces', async () => {
+    let retried = 0;
     for (let i = 0; i < 5; i++) {
-      const issued = await obtainCertificate(baseRequest(pebble, join(tmp.dir, 'soak')));
+      const req = baseRequest(pebble, join(tmp.dir, 'soak'));
+      const issued = await obtainCertificate(req);
       assert.ok(new X509Certificate(issued.certPem));
+      const line = req.logged.lines.find((l) => l.includes('certificate issued'))!;
+      retried += Number(/(\d+) badNonce retries/.exec(line)?.[1] ?? 0);
     }
+    // ~50 signed requests at 20 % rejection: zero rejections has a probability of 1e-5.
+    assert.ok(retried > 0, 'pebble rejected some nonces and they were retried');
   });
 });

@@ -26,7 +26,8 @@ async function assertIssued(
   assert.equal(keyTypeName(key), keyType);
   for (const d of domains) assert.ok(leaf.subjectAltName?.includes(`DNS:${d}`), `SAN ${d}`);
   assert.equal((issued.certPem.match(/BEGIN CERTIFICATE/g) ?? []).length, 1, 'certPem is the leaf only');
-  const issuers = issued.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const issuers =
+    issued.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   assert.ok(issuers.length >= 1, 'chain has the issuer');
   const intermediate = new X509Certificate(issuers[0]!);
   assert.ok(leaf.verify(intermediate.publicKey), 'leaf signed by the first chain certificate');
@@ -60,7 +61,9 @@ describe('obtainCertificate against pebble (challenges always valid)', { skip: p
 
   test('keeps the given key with reuseKeyPem', async () => {
     const first = await obtainCertificate(baseRequest(pebble, join(tmp.dir, 'reuse')));
-    const second = await obtainCertificate(baseRequest(pebble, join(tmp.dir, 'reuse'), { reuseKeyPem: first.keyPem }));
+    const second = await obtainCertificate(
+      baseRequest(pebble, join(tmp.dir, 'reuse'), { reuseKeyPem: first.keyPem }),
+    );
     assert.equal(second.keyPem, first.keyPem);
     assert.notEqual(second.certPem, first.certPem);
     assert.ok(new X509Certificate(second.certPem).checkPrivateKey(createPrivateKey(first.keyPem)));
@@ -105,9 +108,13 @@ describe('obtainCertificate against pebble (challenges always valid)', { skip: p
 
   test('an unreadable CA bundle is local-io, before any connection', async () => {
     await assert.rejects(
-      obtainCertificate(baseRequest(pebble, join(tmp.dir, 'nobundle'), { caBundle: join(tmp.dir, 'missing.pem') })),
+      obtainCertificate(
+        baseRequest(pebble, join(tmp.dir, 'nobundle'), { caBundle: join(tmp.dir, 'missing.pem') }),
+      ),
       (err: unknown) =>
-        err instanceof AcmeFailure && err.failureClass === 'local-io' && /cannot read CA bundle .*ENOENT/.test(err.message),
+        err instanceof AcmeFailure &&
+        err.failureClass === 'local-io' &&
+        /cannot read CA bundle .*ENOENT/.test(err.message),
     );
   });
 
@@ -211,7 +218,9 @@ describe('ARI replaces in newOrder', { skip: pebbleSkip() }, () => {
   test('never sends replaces to a CA without renewalInfo', async () => {
     front.advertise = false;
     try {
-      await obtainCertificate(baseRequest(pebble, tmp.dir, { server: front.directoryUrl, replaces: 'aaaa.bbbb' }));
+      await obtainCertificate(
+        baseRequest(pebble, tmp.dir, { server: front.directoryUrl, replaces: 'aaaa.bbbb' }),
+      );
       assert.equal(front.newOrderPayloads.at(-1)?.replaces, undefined);
     } finally {
       front.advertise = true;

@@ -75,6 +75,7 @@ describe('coversName', () => {
 describe('subjectAltNames', () => {
   test('lists DNS and IP SANs in order', () => {
     assert.deepEqual(subjectAltNames(wild).slice(0, 3), ['*.example.com', 'example.net', '192.0.2.10']);
+    assert.equal(subjectAltNames(wild)[3], '2001:db8::1');
     assert.equal(subjectAltNames(wild).length, 5);
     assert.deepEqual(subjectAltNames(cnOnly), []);
   });

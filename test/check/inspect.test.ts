@@ -261,6 +261,47 @@ describe('key encodings', () => {
   }
 });
 
+describe('warnings from the files themselves', () => {
+  test('a world-readable key file warns; 0640 (group, as NixOS security.acme sets it) does not', async () => {
+    const { leaf, intermediate } = await makeChain();
+    const cert = writeFile(dir, `mode-cert-${n++}.pem`, leaf.certPem + intermediate.certPem);
+    const world = writeFile(dir, `mode-key-${n++}.pem`, leaf.keyPem, 0o644);
+    const group = writeFile(dir, `mode-key-${n++}.pem`, leaf.keyPem, 0o640);
+    const w = inspectCertificate(settings({ cert, key: world }), new Date());
+    assert.equal(w.usable, true);
+    assert.deepEqual(
+      w.warnings.map((x) => x.code),
+      ['key-readable-by-others'],
+    );
+    assert.deepEqual(inspectCertificate(settings({ cert, key: group }), new Date()).warnings, []);
+  });
+
+  test('a leaf without its issuers warns chain-missing; with --chain it does not', async () => {
+    const { leaf, intermediate } = await makeChain();
+    const cert = writeFile(dir, `alone-${n++}.pem`, leaf.certPem);
+    const chain = writeFile(dir, `chain-${n++}.pem`, intermediate.certPem);
+    assert.deepEqual(
+      inspectCertificate(settings({ cert }), new Date()).warnings.map((x) => x.code),
+      ['chain-missing'],
+    );
+    assert.deepEqual(inspectCertificate(settings({ cert, chain }), new Date()).warnings, []);
+  });
+
+  test('CRLF line ends and text around the blocks', async () => {
+    const { leaf, intermediate } = await makeChain({ sans: ['crlf.example'] });
+    const text =
+      `subject=CN = crlf.example\r\n${leaf.certPem}\r\nissuer text\r\n${intermediate.certPem}`.replaceAll(
+        '\n',
+        '\r\n',
+      );
+    const cert = writeFile(dir, `crlf-${n++}.pem`, text);
+    const key = writeFile(dir, `crlf-key-${n++}.pem`, leaf.keyPem.replaceAll('\n', '\r\n'));
+    const v = inspectCertificate(settings({ cert, key }, { domains: ['crlf.example'] }), new Date());
+    assert.deepEqual(v.reasons, []);
+    assert.deepEqual(v.warnings, []);
+  });
+});
+
 describe('naming the verdict', () => {
   test('without a NAME the verdict is named after the first --domain, else the first SAN', async () => {
     const leaf = await makeCert({ sans: ['first.example', 'second.example'] });

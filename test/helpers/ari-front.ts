@@ -100,7 +100,12 @@ export async function startAriFront(pebble: Pebble): Promise<AriFront> {
         const payload = decodePayload(body);
         front.newOrderPayloads.push(payload);
         if (front.rejectReplaces && payload.replaces !== undefined) {
-          problem(res, 409, 'alreadyReplaced', `certificate ${String(payload.replaces)} was already replaced`);
+          problem(
+            res,
+            409,
+            'alreadyReplaced',
+            `certificate ${String(payload.replaces)} was already replaced`,
+          );
           return;
         }
         forwardToPebble(req, res, pebble, ca, body);
@@ -146,7 +151,10 @@ function fetchDirectory(pebble: Pebble, ca: string, host: string): Promise<Recor
 function decodePayload(body: Buffer): Record<string, unknown> {
   try {
     const jws = JSON.parse(body.toString('utf8')) as { payload?: string };
-    return JSON.parse(Buffer.from(jws.payload ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    return JSON.parse(Buffer.from(jws.payload ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return {};
   }

@@ -29,7 +29,13 @@ export type FaultMode =
    * document. `onlyPost`: GET/HEAD pass. `afterForward`: pebble sees (and consumes the nonce of)
    * the request first, then the client gets the fault, as when a CA fails after processing.
    */
-  | { status: 500 | 503 | 429; retryAfter?: number | string; times?: number; onlyPost?: boolean; afterForward?: boolean }
+  | {
+      status: 500 | 503 | 429;
+      retryAfter?: number | string;
+      times?: number;
+      onlyPost?: boolean;
+      afterForward?: boolean;
+    }
   /** 200 with Content-Type application/json and a body that is not JSON. */
   | 'invalid-json'
   /** Every POST is answered 400 badNonce (with a fresh but useless Replay-Nonce). */
@@ -61,14 +67,10 @@ export function forwardToPebble(
   const target = new URL(req.url ?? '/', pebble.origin);
   const headers = { ...req.headers };
   if (body) headers['content-length'] = String(body.length);
-  const up = https.request(
-    target,
-    { method: req.method, headers, ca, agent: false },
-    (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    },
-  );
+  const up = https.request(target, { method: req.method, headers, ca, agent: false }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
+  });
   up.on('error', (err) => {
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
     res.end(`proxy: ${err.message}\n`);
@@ -82,7 +84,12 @@ function consumeAtPebble(req: IncomingMessage, body: Buffer, pebble: Pebble, ca:
   return new Promise((resolve, reject) => {
     const up = https.request(
       new URL(req.url ?? '/', pebble.origin),
-      { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) }, ca, agent: false },
+      {
+        method: req.method,
+        headers: { ...req.headers, 'content-length': String(body.length) },
+        ca,
+        agent: false,
+      },
       (r) => {
         r.resume();
         r.on('end', () => resolve());
@@ -102,7 +109,13 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export function problem(res: ServerResponse, status: number, type: string, detail: string, extra: Record<string, string> = {}) {
+export function problem(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  detail: string,
+  extra: Record<string, string> = {},
+) {
   const body = JSON.stringify({ type: `urn:ietf:params:acme:error:${type}`, detail, status });
   res.writeHead(status, { 'content-type': 'application/problem+json', ...extra });
   res.end(body);
@@ -120,7 +133,8 @@ export async function startFaultProxy(pebble: Pebble, initial: FaultMode = 'pass
         const type = mode.status === 429 ? 'rateLimited' : 'serverInternal';
         const extra: Record<string, string> =
           mode.retryAfter !== undefined ? { 'retry-after': String(mode.retryAfter) } : {};
-        const answer = () => problem(res, mode.status, type, `fault-proxy: injected HTTP ${mode.status}`, extra);
+        const answer = () =>
+          problem(res, mode.status, type, `fault-proxy: injected HTTP ${mode.status}`, extra);
         if (mode.afterForward) {
           void readBody(req).then((body) => consumeAtPebble(req, body, pebble, ca).then(answer, answer));
           return;
@@ -215,12 +229,15 @@ export async function startFaultProxy(pebble: Pebble, initial: FaultMode = 'pass
       state.mode = typeof mode === 'object' ? { ...mode } : mode;
       // A CA that goes down drops its connections too; kept-alive sockets must not dodge the fault.
       if (mode === 'refuse' || mode === 'blackhole' || mode === 'tls-garbage') dropConnections();
-      if (mode === 'refuse') await unlisten();
-      else if (!front) await listen();
+      if (mode === 'refuse') {
+        dropConnections();
+        await unlisten();
+      } else if (!front) await listen();
     },
     async close() {
-      await unlisten();
+      // net.Server.close waits for open connections: end ours first.
       dropConnections();
+      await unlisten();
       tls.close();
     },
   };

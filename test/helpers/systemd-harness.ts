@@ -109,7 +109,21 @@ function ownCgroup(): string {
 
 let counter = 0;
 
+/**
+ * Boots a guest and waits until its systemd has finished booting. A boot that does not come up is
+ * retried once with a fresh guest (its diagnostics are printed): a rare hang of a guest's early
+ * boot under load must not fail a scenario that is about certguard, not about the harness.
+ */
 export async function bootGuest(opts: GuestOptions = {}): Promise<Guest> {
+  try {
+    return await bootOnce(opts);
+  } catch (err) {
+    console.warn(`systemd harness: guest boot failed, retrying once: ${(err as Error).message}`);
+    return bootOnce(opts);
+  }
+}
+
+async function bootOnce(opts: GuestOptions): Promise<Guest> {
   const stateDir = mkdtempSync(join(tmpdir(), 'certguard-guest-'));
   const stage = join(stateDir, 'stage');
   const cgroup = join(ownCgroup(), `certguard-guest-${process.pid}-${++counter}`);
@@ -211,7 +225,11 @@ export async function bootGuest(opts: GuestOptions = {}): Promise<Guest> {
       const state = r.stdout.trim();
       if (['running', 'degraded'].includes(state)) return state;
       if (state !== '' && !['initializing', 'starting'].includes(state)) {
-        throw new Error(`guest systemd is ${state}: ${r.stderr}\n${bootDetail(stateDir)}`);
+        const jobs = await run(['systemctl', '--no-pager', 'list-jobs'], { timeoutMs: 5000 });
+        const ps = await run(['ps', '-ef'], { timeoutMs: 5000 });
+        throw new Error(
+          `guest systemd is ${state}: ${r.stderr}\n--- jobs\n${jobs.stdout}${jobs.stderr}--- ps\n${ps.stdout}\n${bootDetail(stateDir)}`,
+        );
       }
       return undefined;
     });
@@ -252,8 +270,13 @@ async function stageFiles(stage: string, opts: GuestOptions): Promise<void> {
 async function shutdown(child: ChildProcess | undefined, pid: number): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const within = (ms: number) =>
-    Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  const within = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), ms);
+    });
+    return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));
+  };
   try {
     if (pid > 0) process.kill(pid, SIGRTMIN_PLUS_4);
   } catch {
@@ -293,17 +316,34 @@ function runProcess(cmd: string, args: string[], input: string | undefined, time
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    // nsenter forks into the guest's PID namespace: killing it may leave its child holding our
+    // pipes, so on timeout resolve from 'exit' instead of waiting for the pipes to close.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      p.kill('SIGKILL');
+    }, timeoutMs);
     p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     p.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
-    p.on('close', (code, signal) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
+      if (timedOut)
+        stderr += `\n[harness: ${args.slice(args.indexOf('--') + 1).join(' ')} killed after ${timeoutMs} ms]`;
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    };
+    p.on('close', finish);
+    p.on('exit', (code, signal) => {
+      if (timedOut) {
+        p.stdout.destroy();
+        p.stderr.destroy();
+        finish(code, signal);
+      }
     });
+    p.stdin.on('error', () => {});
     p.stdin.end(input ?? '');
   });
 }

@@ -38,12 +38,18 @@ test('email or server missing: the message names the option and defaults', (t) =
   const lib = requireEvaluator(t);
   if (!lib) return;
   expectOne(
-    failedAssertions(lib, config({ defaults: { ...GOOD_DEFAULTS, email: null }, certs: { 'example.org': {} } })),
+    failedAssertions(
+      lib,
+      config({ defaults: { ...GOOD_DEFAULTS, email: null }, certs: { 'example.org': {} } }),
+    ),
     `${CERT}.email is not set`,
     'services.certguard.defaults.email',
   );
   expectOne(
-    failedAssertions(lib, config({ defaults: { ...GOOD_DEFAULTS, server: null }, certs: { 'example.org': {} } })),
+    failedAssertions(
+      lib,
+      config({ defaults: { ...GOOD_DEFAULTS, server: null }, certs: { 'example.org': {} } }),
+    ),
     `${CERT}.server is not set`,
     'services.certguard.defaults.server',
     'https://acme-v02.api.letsencrypt.org/directory',
@@ -65,14 +71,20 @@ test('no challenge, or more than one: the message names the options', (t) => {
   const lib = requireEvaluator(t);
   if (!lib) return;
   expectOne(
-    failedAssertions(lib, config({ defaults: { ...GOOD_DEFAULTS, webroot: null }, certs: { 'example.org': {} } })),
+    failedAssertions(
+      lib,
+      config({ defaults: { ...GOOD_DEFAULTS, webroot: null }, certs: { 'example.org': {} } }),
+    ),
     `${CERT} has no challenge`,
     `${CERT}.webroot`,
     `${CERT}.listenHTTP`,
     `${CERT}.dnsHook`,
   );
   expectOne(
-    failedAssertions(lib, config({ certs: { 'example.org': { webroot: '/srv/www', dnsHook: '/bin/hook' } } })),
+    failedAssertions(
+      lib,
+      config({ certs: { 'example.org': { webroot: '/srv/www', dnsHook: '/bin/hook' } } }),
+    ),
     `${CERT}: choose one challenge, not webroot and dnsHook`,
   );
   // Both in defaults: the message points at defaults, where the fix is.
@@ -97,7 +109,9 @@ test('invalid names: certificate name, domain, extraDomainNames', (t) => {
   expectOne(
     failedAssertions(
       lib,
-      config({ certs: { 'example.org': { extraDomainNames: ['www.example.org', 'bad..name', '', 'a b.org'] } } }),
+      config({
+        certs: { 'example.org': { extraDomainNames: ['www.example.org', 'bad..name', '', 'a b.org'] } },
+      }),
     ),
     `${CERT}.extraDomainNames`,
     '"bad..name", "", "a b.org"',
@@ -145,11 +159,29 @@ test('protected services must exist in systemd.services, named without .service'
     failedAssertions(lib, config({ certs: { 'example.org': { services: ['nginx.service'] } } })),
     `${CERT}.services: write systemd.services attribute names without ".service": "nginx"`,
   );
+  // The service of a disabled module (its definition under a false mkIf) does not exist.
+  expectOne(
+    failedAssertions(
+      lib,
+      config(
+        { certs: { 'example.org': { services: ['nginx'] } } },
+        {
+          _type: 'if',
+          condition: false,
+          content: SERVICES,
+        },
+      ),
+    ),
+    `${CERT}.services: "nginx" is not a service defined in systemd.services`,
+  );
   // A service that some other module defines counts, however it is defined (script, preStart...).
   assert.deepEqual(
     failedAssertions(
       lib,
-      config({ certs: { 'example.org': { services: ['nginx', 'worker'] } } }, { ...SERVICES, worker: { script: 'run' } }),
+      config(
+        { certs: { 'example.org': { services: ['nginx', 'worker'] } } },
+        { ...SERVICES, worker: { script: 'run' } },
+      ),
     ),
     [],
   );
@@ -173,7 +205,11 @@ test('malformed listenHTTP, renewBefore fraction and credential names', (t) => {
   expectOne(
     failedAssertions(
       lib,
-      config({ certs: { 'example.org': { dnsHook: '/bin/hook', credentialFiles: { 'CF-TOKEN': '/run/secrets/cf' } } } }),
+      config({
+        certs: {
+          'example.org': { dnsHook: '/bin/hook', credentialFiles: { 'CF-TOKEN': '/run/secrets/cf' } },
+        },
+      }),
     ),
     `${CERT}.credentialFiles: "CF-TOKEN"`,
   );

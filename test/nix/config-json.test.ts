@@ -72,7 +72,11 @@ test('every option lands in the JSON config and the real parser resolves it', (t
   assert.equal(s.directory, '/var/lib/acme/example.org');
   assert.deepEqual(s.domains, ['example.org', 'www.example.org', '*.example.org']);
   // The certificate's dnsHook replaces the webroot of `defaults`: dns-01, not a conflict.
-  assert.deepEqual(s.challenge, { type: 'dns', hook: '/run/current-system/sw/bin/dns-hook', propagationSeconds: 60 });
+  assert.deepEqual(s.challenge, {
+    type: 'dns',
+    hook: '/run/current-system/sw/bin/dns-hook',
+    propagationSeconds: 60,
+  });
   assert.equal(s.keyType, 'rsa2048');
   assert.deepEqual(s.renewBefore, { kind: 'seconds', seconds: 30 * 86400 });
   assert.equal(s.minValiditySeconds, 86400);
@@ -93,7 +97,12 @@ test('defaults apply to certificates that do not override them; unset options ar
   const lib = requireEvaluator(t);
   if (!lib) return;
   const { text } = moduleConfig(lib, {
-    defaults: { email: 'a@example.org', server: 'https://acme.test/dir', webroot: '/srv/www', keyType: 'ec384' },
+    defaults: {
+      email: 'a@example.org',
+      server: 'https://acme.test/dir',
+      webroot: '/srv/www',
+      keyType: 'ec384',
+    },
     certs: {
       plain: { domain: 'plain.example.org' },
       standalone: { domain: 'standalone.example.org', listenHTTP: ':8080', keyType: 'rsa4096' },
@@ -127,7 +136,11 @@ test('defaults apply to certificates that do not override them; unset options ar
 });
 
 /** A loopback listener that counts connections: the "CA" a not-due renewal must never contact. */
-async function countingListener(): Promise<{ port: number; accepts: () => number; close: () => Promise<void> }> {
+async function countingListener(): Promise<{
+  port: number;
+  accepts: () => number;
+  close: () => Promise<void>;
+}> {
   let n = 0;
   const server = createServer((socket) => {
     n++;
@@ -147,7 +160,9 @@ async function countingListener(): Promise<{ port: number; accepts: () => number
 function runGenerated(command: string, configFile: string, env: Record<string, string> = {}) {
   const argv = command.replace(/^\+/, '').split(' ');
   const exe = argv.shift()!;
-  const entry = exe.endsWith('/bin/certguard-preflight') ? 'src/cli/preflight-main.ts' : 'src/cli/certguard-main.ts';
+  const entry = exe.endsWith('/bin/certguard-preflight')
+    ? 'src/cli/preflight-main.ts'
+    : 'src/cli/certguard-main.ts';
   assert.ok(exe.startsWith('/nix/store/'), exe);
   // The module passes the fixed /etc path; point it at the generated file we wrote.
   const at = argv.indexOf('--config');

@@ -2,7 +2,8 @@
 #   nix-instantiate --eval --strict --json test/nix/eval-module.nix \
 #     --arg nixpkgsLib "$NIXPKGS_LIB" --argstr configuration '{"services":{"certguard":{...}}}'
 # `configuration` is a NixOS configuration as JSON (what a test writes). `only = "assertions"`
-# returns just the failed assertion messages, for configurations that are meant to be rejected.
+# returns just the failed assertion messages, for configurations that are meant to be rejected;
+# `only = "docs"` the option documentation.
 {
   nixpkgsLib,
   configuration,
@@ -39,6 +40,20 @@ let
 in
 if only == "assertions" then
   { inherit failedAssertions; }
+else if only == "docs" then
+  # What the NixOS manual would show for services.certguard (rendered by nixpkgs' own code).
+  map
+    (o: {
+      inherit (o) name type;
+      description = o.description or null;
+      default = o.default.text or null;
+      example = o.example.text or (if o ? example then builtins.toJSON o.example else null);
+    })
+    (
+      builtins.filter (o: o.visible && !(lib.hasInfix "._module." o.name)) (
+        lib.optionAttrSetToDocList evaluated.options.services.certguard
+      )
+    )
 else
   {
     inherit failedAssertions;

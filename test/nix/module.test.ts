@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { type EvalUnit, evalModule, requireEvaluator } from './nix-eval.ts';
+import { type EvalUnit, evalJson, evalModule, REPO, requireEvaluator } from './nix-eval.ts';
 
 // nix/module.nix evaluated by lib.evalModules (real nixpkgs lib from $NIXPKGS_LIB) together with
 // test/nix/systemd-options.nix, NixOS's own option types for the parts the module sets.
@@ -27,7 +28,11 @@ function host(certguard: object, extraServices: object = {}): object {
   };
 }
 
-const DEFAULTS = { email: 'admin@example.org', server: 'https://ca.test/dir', webroot: '/var/lib/acme/challenge' };
+const DEFAULTS = {
+  email: 'admin@example.org',
+  server: 'https://ca.test/dir',
+  webroot: '/var/lib/acme/challenge',
+};
 
 function unit(units: Record<string, EvalUnit>, name: string): EvalUnit {
   const u = units[name];
@@ -51,20 +56,26 @@ test('one certificate: renew service, timer, preflight first in nginx, wants wit
   assert.equal(sc.Type, 'oneshot');
   assert.equal(sc.ExecStart, `${PKG}/bin/certguard renew example.org --config ${CONFIG}`);
   assert.deepEqual(sc.SuccessExitStatus, [75]);
-  assert.equal(sc.TimeoutStartSec, '10min');
+  assert.equal(sc.TimeoutStartSec, '15min');
   assert.equal(sc.StateDirectory, 'certguard');
   assert.equal(sc.ProtectSystem, 'strict');
   assert.equal(sc.PrivateTmp, true);
   assert.equal(sc.NoNewPrivileges, true);
-  assert.deepEqual(sc.ReadWritePaths, ['/var/lib/acme/example.org', '/var/lib/acme/challenge']);
+  assert.deepEqual(sc.ReadWritePaths, ['-/var/lib/acme/example.org', '-/var/lib/acme/challenge']);
   assert.deepEqual(sc.CapabilityBoundingSet, ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
+  assert.deepEqual(sc.SystemCallFilter, ['@system-service', '@pkey'], 'V8 needs pkey_alloc');
+  assert.equal(sc.SystemCallErrorNumber, 'EPERM');
+  assert.equal(sc.MemoryDenyWriteExecute, undefined, 'V8 JIT needs W+X pages');
   assert.equal(sc.LoadCredential, undefined, 'no credentials configured, none loaded');
   assert.deepEqual(sc.Environment, [`CERTGUARD_CONFIG=${CONFIG}`]);
   assert.deepEqual(renew.after, ['network-online.target']);
   assert.deepEqual(renew.wants, ['network-online.target']);
   assert.deepEqual(renew.wantedBy, [], 'renewal is started by the timer and the protected services only');
   assert.equal(renew.unitConfig.StartLimitIntervalSec, 0);
-  assert.ok(renew.path.some((p) => p.endsWith('-systemd')), 'systemctl on PATH for reloads');
+  assert.ok(
+    renew.path.some((p) => p.endsWith('-systemd')),
+    'systemctl on PATH for reloads',
+  );
 
   const timer = unit(r.timers, 'certguard-renew-example.org');
   assert.deepEqual(timer.wantedBy, ['timers.target']);
@@ -178,7 +189,7 @@ test('standalone http-01 on a low port gets CAP_NET_BIND_SERVICE, on a high port
   assert.deepEqual(caps('low'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
   assert.deepEqual(caps('high'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
   assert.deepEqual(caps('v6'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
-  assert.deepEqual(r.services['certguard-renew-high']!.serviceConfig.ReadWritePaths, ['/var/lib/acme/high']);
+  assert.deepEqual(r.services['certguard-renew-high']!.serviceConfig.ReadWritePaths, ['-/var/lib/acme/high']);
 });
 
 test('credentials and EAB reach the renew unit through LoadCredential, never a command line', (t) => {
@@ -209,7 +220,7 @@ test('credentials and EAB reach the renew unit through LoadCredential, never a c
     'CLOUDFLARE_DNS_API_TOKEN_FILE=%d/CLOUDFLARE_DNS_API_TOKEN_FILE',
   ]);
   // dns-01 writes no webroot: only the certificate directory is writable.
-  assert.deepEqual(sc.ReadWritePaths, ['/var/lib/acme/example.org']);
+  assert.deepEqual(sc.ReadWritePaths, ['-/var/lib/acme/example.org']);
   const commands = [sc.ExecStart, ...(r.services.nginx!.serviceConfig.ExecStartPre as string[])].join('\n');
   assert.doesNotMatch(commands, /secrets/);
 });
@@ -223,7 +234,12 @@ test('renewInline adds --renew-inline to the preflight; per-certificate settings
       defaults: { ...DEFAULTS, renewInline: '30s', renewInterval: 'daily', randomizedDelay: '1h' },
       certs: {
         'example.org': { services: ['nginx'] },
-        other: { domain: 'other.example.org', renewInline: null, renewInterval: 'hourly', services: ['nginx'] },
+        other: {
+          domain: 'other.example.org',
+          renewInline: null,
+          renewInterval: 'hourly',
+          services: ['nginx'],
+        },
       },
     }),
   );
@@ -252,13 +268,64 @@ test('a state directory outside /var/lib and a metrics file become writable path
   const sc = r.services['certguard-renew-example.org']!.serviceConfig;
   assert.equal(sc.StateDirectory, undefined);
   assert.deepEqual(sc.ReadWritePaths, [
-    '/srv/tls/example',
-    '/var/lib/acme/challenge',
+    '-/srv/tls/example',
+    '-/var/lib/acme/challenge',
     '-/var/lib/node-exporter',
-    '/srv/certguard-state',
+    '-/srv/certguard-state',
   ]);
   assert.deepEqual(r.tmpfiles, [
     'd /srv/certguard-state 0750 root root - -',
     'd /srv/tls/example 0750 root nginx - -',
   ]);
+});
+
+interface OptionDoc {
+  name: string;
+  type: string;
+  description: string | null;
+  default: string | null;
+  example: string | null;
+}
+
+test('every option is documented: description, type, default, and an example for text options', (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const docs = evalJson<OptionDoc[]>([
+    join(REPO, 'test/nix/eval-module.nix'),
+    '--arg',
+    'nixpkgsLib',
+    lib,
+    '--argstr',
+    'configuration',
+    '{}',
+    '--argstr',
+    'only',
+    'docs',
+  ]);
+  const names = docs.map((d) => d.name);
+  for (const expected of [
+    'services.certguard.enable',
+    'services.certguard.package',
+    'services.certguard.stateDirectory',
+    'services.certguard.prometheusFile',
+    'services.certguard.defaults.renewInterval',
+    'services.certguard.defaults.onUnusable',
+    'services.certguard.certs.<name>.services',
+    'services.certguard.certs.<name>.extraDomainNames',
+    'services.certguard.certs.<name>.credentialFiles',
+  ]) {
+    assert.ok(names.includes(expected), `${expected} missing from the documentation`);
+  }
+  for (const d of docs) {
+    assert.ok(d.description && d.description.trim().length > 20, `${d.name}: no real description`);
+    assert.ok(d.type, `${d.name}: no type`);
+    // Inside `eab` both fields are required once eab is set: no default by design.
+    if (!/\.eab\.(kid|hmacFile)$/.test(d.name)) assert.notEqual(d.default, null, `${d.name}: no default`);
+    if (/string|path/.test(d.type) && !/submodule/.test(d.type)) {
+      assert.notEqual(d.example, null, `${d.name} (${d.type}): no example`);
+    }
+  }
+  // Per-certificate options show where their default comes from.
+  const email = docs.find((d) => d.name === 'services.certguard.certs.<name>.email')!;
+  assert.equal(email.default, 'config.services.certguard.defaults.email');
 });

@@ -45,7 +45,9 @@ test('package.nix: version from package.json, npm build, both executables wrappe
     assert.match(p.installPhase, new RegExp(`for exe in [^;]*\\b${exe}\\b`));
   }
   assert.ok(
-    p.installPhase.includes(`makeWrapper ${NODE} $out/bin/$exe \\\n    --add-flags $out/lib/certguard/dist/$exe.mjs`),
+    p.installPhase.includes(
+      `makeWrapper ${NODE} $out/bin/$exe \\\n    --add-flags $out/lib/certguard/dist/$exe.mjs`,
+    ),
     p.installPhase,
   );
   assert.match(p.installPhase, /cp -r dist \$out\/lib\/certguard\/dist/);
@@ -56,7 +58,12 @@ test('package.nix: version from package.json, npm build, both executables wrappe
 test('package.nix: the source holds what the build reads and nothing else', (t) => {
   const lib = requireEvaluator(t);
   if (!lib) return;
-  const { source } = evalJson<PackageArgs>([join(REPO, 'test/nix/eval-package.nix'), '--arg', 'nixpkgsLib', lib]);
+  const { source } = evalJson<PackageArgs>([
+    join(REPO, 'test/nix/eval-package.nix'),
+    '--arg',
+    'nixpkgsLib',
+    lib,
+  ]);
   assert.deepEqual(source, {
     packageJson: true,
     packageLock: true,
@@ -75,6 +82,9 @@ test('package.nix: the source holds what the build reads and nothing else', (t) 
   const build = readFileSync(join(REPO, 'scripts/build.mjs'), 'utf8');
   for (const m of build.matchAll(/['"](\.\.?\/[^'"]+|src\/[^'"]+)['"]/g)) {
     const path = m[1]!.replace(/^\.\.\//, '').replace(/^\.\//, '');
-    assert.ok(/^(src\/|package\.json$)/.test(path), `scripts/build.mjs reads ${path}, outside the package source`);
+    assert.ok(
+      /^(src\/|package\.json$)/.test(path),
+      `scripts/build.mjs reads ${path}, outside the package source`,
+    );
   }
 });

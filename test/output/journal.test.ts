@@ -30,7 +30,7 @@ function run(stream: 'stdout' | 'stderr' | 'other' | 'none'): { out: string; err
   try {
     const target = stream === 'stdout' ? outPath : stream === 'stderr' ? errPath : dir;
     const st = statSync(target);
-    const env = { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` };
     if (stream === 'none') delete env.JOURNAL_STREAM;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       stdio: ['ignore', out, err],

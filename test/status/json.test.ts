@@ -15,6 +15,7 @@ const FIELDS = [
   'remainingSeconds',
   'renewAt',
   'renewalDue',
+  'dueReasons',
   'placeholder',
   'domains',
   'issuer',

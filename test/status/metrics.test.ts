@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeLabel, renderMetrics } from '../../src/status/metrics.ts';
+import { escapeLabel, renderMetrics, rowSamples } from '../../src/status/metrics.ts';
+import { parseOwnMetrics } from '../../src/status/metrics-parse.ts';
 import { STATUS_STATES } from '../../src/status/row.ts';
 import { promtoolCheck } from './promtool.ts';
 import { at, D, failingRow, H, row } from './rows.ts';
@@ -103,4 +104,19 @@ test('no certificates: HELP/TYPE only, still valid', (t) => {
   assert.doesNotMatch(empty, /^certguard_/m);
   const r = promtoolCheck(t, empty);
   if (r) assert.equal(r.status, 0, r.output);
+});
+
+test('parseOwnMetrics reads back exactly what was written, per certificate', () => {
+  const now = new Date('2026-11-27T12:00:00Z');
+  const rows = [succeeded, failingRow, missing, row({ name: 'we"ird\\name' })];
+  const parsed = parseOwnMetrics(renderMetrics(rows, now));
+  assert.ok(parsed);
+  assert.equal(parsed.fullRefreshAt.toISOString(), now.toISOString());
+  assert.deepEqual([...parsed.certs.keys()].sort(), rows.map((r) => r.name).sort());
+  for (const r of rows) {
+    const want = [...rowSamples(r)].filter(([, lines]) => lines.length > 0);
+    assert.deepEqual([...parsed.certs.get(r.name)!], want);
+  }
+  assert.equal(parseOwnMetrics('certguard_certificate_usable{name="a"} 1\n'), null, 'no mark: not ours');
+  assert.equal(parseOwnMetrics(`${renderMetrics(rows, now)}other_metric{name="a"} 1\n`), null);
 });

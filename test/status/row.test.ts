@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Verdict } from '../../src/cert/verdict.ts';
-import { serialOfCertId, statusRow } from '../../src/status/row.ts';
+import { statusRow } from '../../src/status/row.ts';
 import { emptyState, type RenewalState, type StateRead } from '../../src/store/state.ts';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
@@ -70,7 +70,11 @@ test('ok: usable, not due, no failure', () => {
 test('renewal-due: usable and past renewAt', () => {
   const row = statusRow(verdict({ renewalDue: true, renewAt: at(-H) }), noState, NOW);
   assert.equal(row.state, 'renewal-due');
-  assert.equal(row.nextAttempt, at(-H), 'a past next attempt means the next run');
+  assert.equal(row.nextAttempt, NOW.toISOString(), 'due: the next run');
+  assert.deepEqual(
+    row.dueReasons.map((r) => r.code),
+    ['renewal-window'],
+  );
 });
 
 test('renewal-failing: usable and the last attempt failed', () => {
@@ -132,7 +136,7 @@ test('missing: no certificate file; a missing key alone is unusable', () => {
 
 test('a corrupt state file is reported in the row and the state comes from the certificate alone', () => {
   const bad: StateRead = { ok: false, problem: '/s/certs/web.json: corrupt state file (invalid JSON)' };
-  const row = statusRow(verdict(), bad, NOW, '/s/certs/web.json');
+  const row = statusRow(verdict(), bad, NOW, { stateFile: '/s/certs/web.json' });
   assert.equal(row.state, 'ok');
   assert.equal(row.stateProblem, '/s/certs/web.json: corrupt state file (invalid JSON)');
   assert.equal(row.stateFile, '/s/certs/web.json');
@@ -162,8 +166,39 @@ test('an ARI renewal time for this certificate (serial in the certID) makes rene
   assert.equal(later.renewAt, at(30 * D), 'the earlier of the two times wins');
 });
 
-test('serialOfCertId keeps the serial and drops DER leading zeros (RFC 9773 example)', () => {
-  assert.equal(serialOfCertId('aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE'), '87654321');
-  assert.equal(serialOfCertId('nodot'), null);
-  assert.equal(serialOfCertId(undefined), null);
+test('ari: false in the settings ignores the remembered ARI window, as renew does', () => {
+  const s = state({
+    ari: {
+      certId: 'x.Chss',
+      windowStart: at(-H),
+      windowEnd: at(-H),
+      renewAt: at(-H),
+      fetchedAt: at(-D),
+      nextFetchNotBefore: at(D),
+    },
+  });
+  assert.equal(statusRow(verdict(), s, NOW).state, 'renewal-due');
+  const off = statusRow(verdict(), s, NOW, { ari: false });
+  assert.equal(off.state, 'ok');
+  assert.equal(off.renewAt, at(30 * D));
+});
+
+test('renewal-due when the settings ask for other names or another key type (renew re-issues)', () => {
+  const names = statusRow(verdict(), noState, NOW, { domains: ['example.com', 'www.example.com'] });
+  assert.equal(names.state, 'renewal-due');
+  assert.deepEqual(
+    names.dueReasons.map((r) => r.code),
+    ['names-changed'],
+  );
+  assert.equal(names.nextAttempt, NOW.toISOString());
+  const key = statusRow(verdict(), noState, NOW, { domains: ['example.com'], keyType: 'rsa2048' });
+  assert.equal(key.state, 'renewal-due');
+  assert.deepEqual(
+    key.dueReasons.map((r) => r.code),
+    ['key-type-changed'],
+  );
+  assert.equal(
+    statusRow(verdict(), noState, NOW, { domains: ['EXAMPLE.com.'], keyType: 'ec256' }).state,
+    'ok',
+  );
 });

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -39,6 +39,8 @@ export function buildCli(): Promise<string> {
       },
       logLevel: 'error',
     });
+    // esbuild's service process would keep the test process alive for ~20 s after the last test.
+    await stop();
     chmodSync(join(outdir, 'certguard.mjs'), 0o755);
     chmodSync(join(outdir, 'certguard-preflight.mjs'), 0o755);
     return outdir;

@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Benchmark of the offline preflight: start-up to verdict of `certguard-preflight` (and
+// `certguard check`) against the floor, `node -e 0` (the runtime's own start-up), and against
+// `openssl x509 -checkend 0`, in the same run, interleaved so that machine load hits every
+// command alike. Wall time from a monotonic clock around each spawn; peak RSS from GNU time's %M.
+//
+//   npm run build && node bench/preflight.mjs [--runs 30] [--json]
+//
+// Fixtures (leaf + chain, a 100-SAN leaf, a 4-certificate chain) are generated with openssl in a
+// temporary directory that is removed at the end.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
+const asJson = args.includes('--json');
+const root = new URL('..', import.meta.url).pathname;
+const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
+const PREFLIGHT = join(dist, 'certguard-preflight.mjs');
+const CERTGUARD = join(dist, 'certguard.mjs');
+const TIME = '/usr/bin/time';
+
+for (const [path, hint] of [
+  [PREFLIGHT, 'run `npm run build` first'],
+  [TIME, 'install GNU time (Debian package "time")'],
+]) {
+  if (!existsSync(path)) {
+    console.error(`bench: ${path} is missing: ${hint}`);
+    process.exit(2);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'certguard-bench-'));
+try {
+  const f = makeFixtures(dir);
+  const node = process.execPath;
+  const commands = [
+    { name: 'node -e 0 (floor)', argv: [node, '-e', '0'], floor: true },
+    {
+      name: 'certguard-preflight, valid cert + chain + key',
+      argv: [node, PREFLIGHT, '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
+      target: true,
+    },
+    {
+      name: 'certguard-preflight, 100 SANs',
+      argv: [node, PREFLIGHT, '--cert', f.sans100, '--key', f.sans100Key, '--domain', 'host99.example.com'],
+      target: true,
+    },
+    {
+      name: 'certguard-preflight, 4-certificate chain',
+      argv: [node, PREFLIGHT, '--cert', f.chain4, '--key', f.chain4Key, '--domain', 'example.com'],
+      target: true,
+    },
+    {
+      name: 'certguard check, valid cert + chain + key',
+      argv: [node, CERTGUARD, 'check', '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
+    },
+    {
+      // Reference: the least any Node program doing this check must pay (node:crypto + the calls).
+      name: 'reference: bare node:crypto script, same checks',
+      argv: [node, f.bareScript],
+    },
+    {
+      name: 'openssl x509 -checkend 0',
+      argv: ['openssl', 'x509', '-checkend', '0', '-noout', '-in', f.fullchain],
+    },
+  ];
+
+  // Warm the page cache and check every command works before measuring.
+  for (const c of commands) {
+    const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
+  }
+  const samples = new Map(commands.map((c) => [c, { wall: [], rss: [] }]));
+  for (let i = 0; i < runs; i++) {
+    // Rotate the order each round: no command always runs right after another.
+    for (let k = 0; k < commands.length; k++) {
+      const c = commands[(i + k) % commands.length];
+      const start = process.hrtime.bigint();
+      const r = spawnSync(TIME, ['-f', '%M', ...c.argv], { encoding: 'utf8' });
+      const wall = Number(process.hrtime.bigint() - start) / 1e6;
+      if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
+      const s = samples.get(c);
+      s.wall.push(wall);
+      s.rss.push(Number(r.stderr.trim().split('\n').at(-1)));
+    }
+  }
+
+  const floor = commands.find((c) => c.floor);
+  const floorWall = median(samples.get(floor).wall);
+  const floorRss = median(samples.get(floor).rss);
+  const rows = commands.map((c) => {
+    const s = samples.get(c);
+    const wall = median(s.wall);
+    const rss = median(s.rss);
+    return {
+      command: c.name,
+      wallMs: round(wall),
+      wallMinMs: round(Math.min(...s.wall)),
+      wallMinRatio: round(Math.min(...s.wall) / Math.min(...samples.get(floor).wall), 2),
+      wallP10Ms: round(quantile(s.wall, 0.1)),
+      wallP90Ms: round(quantile(s.wall, 0.9)),
+      wallRatio: round(wall / floorWall, 2),
+      peakRssKiB: rss,
+      rssRatio: round(rss / floorRss, 2),
+      meetsTarget: c.target ? wall / floorWall <= 1.15 && rss / floorRss <= 1.3 : undefined,
+    };
+  });
+  if (asJson) {
+    console.log(JSON.stringify({ runs, node: process.version, rows }, null, 2));
+  } else {
+    console.log(`${runs} interleaved runs per command, medians; node ${process.version}`);
+    console.log(
+      '| command | median wall ms (p10–p90) | × floor | best wall ms | × floor | peak RSS MiB | × floor | target |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const target = r.meetsTarget === undefined ? '' : r.meetsTarget ? 'met' : 'MISSED';
+      console.log(
+        `| ${r.command} | ${r.wallMs} (${r.wallP10Ms}–${r.wallP90Ms}) | ${r.wallRatio} | ${r.wallMinMs} | ${r.wallMinRatio} | ${round(r.peakRssKiB / 1024, 1)} | ${r.rssRatio} | ${target} |`,
+      );
+    }
+    console.log('targets (on the medians): wall ≤ 1.15 × floor, peak RSS ≤ 1.3 × floor');
+    console.log('best wall = fastest run, the least disturbed by other load on the machine');
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function median(xs) {
+  return quantile(xs, 0.5);
+}
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo);
+}
+function round(x, digits = 1) {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}
+
+/** CA chain and leaves made with openssl: P-256 keys, as NixOS security.acme defaults to (ec256). */
+function makeFixtures(d) {
+  const ossl = (...a) => execFileSync('openssl', a, { cwd: d, stdio: ['ignore', 'ignore', 'pipe'] });
+  const key = (name) =>
+    ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
+  const ext = (name, text) => writeFileSync(join(d, name), text);
+  ext('ca.ext', 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  key('root.key');
+  ossl('req', '-x509', '-key', 'root.key', '-out', 'root.pem', '-days', '3650', '-subj', '/CN=bench root');
+  const issue = (name, issuer, subject, extFile, days) => {
+    ossl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-CAcreateserial',
+      '-out', `${name}.pem`, '-days', String(days), '-extfile', extFile); // biome-ignore format: argv
+  };
+  for (const [name, issuer] of [
+    ['int1', 'root'],
+    ['int2', 'int1'],
+  ]) {
+    key(`${name}.key`);
+    issue(name, issuer, `/CN=bench ${name}`, 'ca.ext', 1000);
+  }
+  ext('leaf.ext', 'subjectAltName=DNS:example.com,DNS:www.example.com\n');
+  key('leaf.key');
+  issue('leaf', 'int1', '/CN=example.com', 'leaf.ext', 90);
+  const sans = Array.from({ length: 100 }, (_, i) => `DNS:host${i}.example.com`).join(',');
+  ext('sans.ext', `subjectAltName=${sans}\n`);
+  key('sans.key');
+  issue('sans', 'int1', '/CN=host0.example.com', 'sans.ext', 90);
+  key('deep.key');
+  ext('deep.ext', 'subjectAltName=DNS:example.com\n');
+  issue('deep', 'int2', '/CN=example.com', 'deep.ext', 90);
+  const cat = (out, ...names) => {
+    writeFileSync(join(d, out), names.map((n) => execFileSync('cat', [join(d, n)])).join(''));
+    return join(d, out);
+  };
+  const bareScript = join(d, 'bare.mjs');
+  writeFileSync(
+    bareScript,
+    `import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+const [leaf, issuer] = readFileSync(${JSON.stringify(join(d, 'fullchain.pem'))}, 'latin1')
+  .match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)
+  .map((pem) => new X509Certificate(pem));
+const key = createPrivateKey(readFileSync(${JSON.stringify(join(d, 'leaf.key'))}));
+const ok = leaf.checkPrivateKey(key) && leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey) &&
+  leaf.checkHost('example.com', { subject: 'never' }) !== undefined && Date.parse(leaf.validTo) > Date.now();
+process.stdout.write(ok ? 'ok\\n' : 'bad\\n');
+process.exitCode = ok ? 0 : 1;
+`,
+  );
+  return {
+    bareScript,
+    fullchain: cat('fullchain.pem', 'leaf.pem', 'int1.pem'),
+    key: join(d, 'leaf.key'),
+    sans100: cat('sans-fullchain.pem', 'sans.pem', 'int1.pem'),
+    sans100Key: join(d, 'sans.key'),
+    chain4: cat('chain4.pem', 'deep.pem', 'int2.pem', 'int1.pem', 'root.pem'),
+    chain4Key: join(d, 'deep.key'),
+  };
+}
