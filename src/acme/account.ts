@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, writeSync 
 import { join } from 'node:path';
 import { readBounded } from '../cert/read-file.ts';
 import { writeFileAtomic } from '../store/atomic-write.ts';
+import { ioFailure } from './classify.ts';
 import { AcmeFailure } from './types.ts';
 
 /** A path component from arbitrary text: readable for administrators, never `..` or a slash. */
@@ -107,9 +108,4 @@ export function saveAccountInfo(dir: string, info: { server: string; email?: str
   } catch {
     // Not needed for anything but the administrator's curiosity: never fail an order for it.
   }
-}
-
-export function ioFailure(what: string, err: unknown): AcmeFailure {
-  const e = err as NodeJS.ErrnoException;
-  return new AcmeFailure('local-io', `${what}: ${e.code ?? e.message ?? String(err)}`, { cause: err });
 }

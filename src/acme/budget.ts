@@ -1,13 +1,13 @@
 import type { AcmeBudget } from './types.ts';
 
 /**
- * Defaults for one renewal. Two minutes in total is far more than a healthy CA needs (pebble: well
- * under a second; Let's Encrypt: a few seconds) and far less than a systemd start timeout, so a dead
- * CA costs at most this much before renew reports a soft failure. lego, by contrast, waits 30 s
- * per connect and retries for minutes.
+ * Defaults for one renewal (the same figures renew uses). One minute in total is far more than a
+ * healthy CA needs (pebble: under a second; Let's Encrypt: a few seconds) and well below a systemd
+ * start timeout, so a dead CA costs at most this much before renew reports a soft failure. lego,
+ * by contrast, waits 30 s per connect and retries for minutes.
  */
 export const DEFAULT_BUDGET = {
-  totalMs: 120_000,
+  totalMs: 60_000,
   requestTimeoutMs: 15_000,
   connectTimeoutMs: 5_000,
   maxAttempts: 3,

@@ -109,15 +109,8 @@ export function problemFailure(
   return new AcmeFailure('ca-error', text, extra);
 }
 
-/** Challenge problem types that mean "the CA could not validate", not "the CA is broken". */
-export function isValidationProblem(type: string | undefined): boolean {
-  return [
-    'connection',
-    'dns',
-    'incorrectResponse',
-    'unauthorized',
-    'tls',
-    'caa',
-    'rejectedIdentifier',
-  ].includes(shortType(type));
+/** A local file or process problem (webroot, account directory) with its errno code. */
+export function ioFailure(what: string, err: unknown): AcmeFailure {
+  const e = err as NodeJS.ErrnoException;
+  return new AcmeFailure('local-io', `${what}: ${e.code ?? e.message ?? String(err)}`, { cause: err });
 }

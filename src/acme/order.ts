@@ -64,6 +64,10 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
 
     const directory = await client.http.getDirectory();
     checkDirectory(req, directory);
+    // The CA answers: make the certificate key now, in the thread pool, while the account, order and
+    // challenges take their round trips (an RSA 4096 key alone can take seconds).
+    const keyPromise = req.reuseKeyPem ? Promise.resolve(req.reuseKeyPem) : newCertificateKey(req.keyType);
+    keyPromise.catch(() => {});
     await client.createAccount({
       termsOfServiceAgreed: true,
       ...(req.email ? { contact: [`mailto:${req.email}`] } : {}),
@@ -113,7 +117,7 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
     }
 
     order = await waitFor(client, transport, signal, order.url, 'order', ['ready', 'valid']);
-    const keyPem = req.reuseKeyPem ?? (await newCertificateKey(req.keyType));
+    const keyPem = await untilDeadline(keyPromise, signal, transport, 'generating the certificate key');
     const [, csr] = await acme.crypto.createCsr(
       {
         // CN is limited to 64 characters; the SANs carry every name anyway.
@@ -148,6 +152,31 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
   }
 }
 
+/** Awaits work that cannot itself be cancelled, but stops waiting when the deadline passes. */
+function untilDeadline<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  transport: Transport,
+  what: string,
+): Promise<T> {
+  if (signal.aborted)
+    return Promise.reject(transport.deadlineFailure(new DeadlineExceeded('deadline'), what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(transport.deadlineFailure(new DeadlineExceeded('deadline'), what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 function checkDirectory(req: OrderRequest, dir: Record<string, unknown>): void {
   if (
     !dir ||
@@ -163,7 +192,7 @@ function checkDirectory(req: OrderRequest, dir: Record<string, unknown>): void {
   if (meta.externalAccountRequired === true && !req.eab) {
     throw new AcmeFailure(
       'ca-error',
-      `${req.server} requires External Account Binding: set eabKid and eabHmacFile (--eab-kid, --eab-hmac-file)`,
+      `${req.server} requires External Account Binding: set eab.kid and eab.hmacFile (--eab-kid, --eab-hmac-file)`,
     );
   }
 }

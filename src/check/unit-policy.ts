@@ -3,7 +3,7 @@ import type { CheckOptions } from '../cli/check-options.ts';
 import { parseDuration } from '../config/duration.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { writeLine } from '../output/journal.ts';
+import { type Level, writeLine } from '../output/journal.ts';
 import type { PlaceholderOutcome } from '../unit/install-placeholder.ts';
 import type { InlineRenewal } from '../unit/renew-inline.ts';
 import { renewUnitName, type TriggerResult } from '../unit/trigger-renew.ts';
@@ -24,6 +24,8 @@ export interface UnitEffects {
   trigger(unit: string): Promise<TriggerResult>;
   renewInline(settings: CertSettings, global: GlobalSettings, budgetMs: number): Promise<InlineRenewal>;
   installPlaceholder(settings: CertSettings, now: Date): Promise<PlaceholderOutcome>;
+  /** One line for the journal (see output/journal.ts). */
+  log(level: Level, text: string): void;
   now(): Date;
 }
 
@@ -41,6 +43,7 @@ export const defaultEffects: UnitEffects = {
     const { installPlaceholder } = await import('../unit/install-placeholder.ts');
     return installPlaceholder(settings, now, (text) => writeLine('warning', `${settings.name}: ${text}`));
   },
+  log: writeLine,
   now: () => new Date(),
 };
 
@@ -115,13 +118,13 @@ export async function applyUnitPolicy(
       step(after);
       return finish(after, EXIT.ok);
     }
-    writeLine('warning', `${name}: inline renewal did not produce a usable certificate: ${result.summary}`);
+    fx.log('warning', `${name}: inline renewal did not produce a usable certificate: ${result.summary}`);
     verdict = after;
   }
 
   switch (settings.onUnusable) {
     case 'warn':
-      writeLine(
+      fx.log(
         'warning',
         `${name}: WARNING: certificate unusable, starting anyway (on-unusable=warn); clients will see TLS errors`,
       );
@@ -129,20 +132,20 @@ export async function applyUnitPolicy(
     case 'placeholder':
       return finish(...(await placeholder(fx, settings, verdict, step, opts.json)));
     default:
-      writeLine('err', `${name}: no usable certificate, the service must not start (on-unusable=fail)`);
+      fx.log('err', `${name}: no usable certificate, the service must not start (on-unusable=fail)`);
       return finish(verdict, EXIT.unusable);
   }
 }
 
 /** Informational notes go to stdout, which in --json mode belongs to the one JSON object. */
-function info(json: boolean, text: string): void {
-  if (!json) writeLine('info', text);
+function info(fx: UnitEffects, json: boolean, text: string): void {
+  if (!json) fx.log('info', text);
 }
 
 async function trigger(fx: UnitEffects, name: string, unit: string, json: boolean): Promise<void> {
   const r = await fx.trigger(unit);
-  if (r.ok) info(json, `${name}: renewal due, started ${unit}`);
-  else writeLine('warning', `${name}: renewal due but could not start ${unit}: ${r.message}`);
+  if (r.ok) info(fx, json, `${name}: renewal due, started ${unit}`);
+  else fx.log('warning', `${name}: renewal due but could not start ${unit}: ${r.message}`);
 }
 
 async function placeholder(
@@ -156,26 +159,26 @@ async function placeholder(
   const { placeholderTargetProblem } = await import('../unit/install-placeholder.ts');
   const problem = placeholderTargetProblem(settings);
   if (problem) {
-    writeLine('err', `${name}: cannot install a placeholder: ${problem}`);
+    fx.log('err', `${name}: cannot install a placeholder: ${problem}`);
     return [verdict, EXIT.unusable];
   }
   let outcome: PlaceholderOutcome;
   try {
     outcome = await fx.installPlaceholder(settings, fx.now());
   } catch (err) {
-    writeLine('err', `${name}: cannot install a placeholder: ${(err as Error).message}`);
+    fx.log('err', `${name}: cannot install a placeholder: ${(err as Error).message}`);
     return [verdict, EXIT.unusable];
   }
   step(outcome.verdict);
   if (!outcome.installed) {
-    info(json, `${name}: a usable certificate appeared meanwhile; no placeholder installed`);
+    info(fx, json, `${name}: a usable certificate appeared meanwhile; no placeholder installed`);
     return [outcome.verdict, EXIT.ok];
   }
   if (!outcome.verdict.usable) {
-    writeLine('err', `${name}: the placeholder just installed is not usable either; refusing to start`);
+    fx.log('err', `${name}: the placeholder just installed is not usable either; refusing to start`);
     return [outcome.verdict, EXIT.unusable];
   }
-  writeLine(
+  fx.log(
     'warning',
     `${name}: WARNING: no usable certificate; installed a self-signed PLACEHOLDER valid until ` +
       `${outcome.verdict.notAfter} (on-unusable=placeholder). Clients will see certificate errors ` +

@@ -7,7 +7,7 @@ import type { StatusRow } from './row.ts';
 
 /**
  * Why threads: nearly all of status's time is OpenSSL parsing each private key and certificate
- * (about 1 ms per certificate with OpenSSL 3, see docs/status.md), synchronous work that a second
+ * (about 2 ms of CPU per certificate with OpenSSL 3, see docs/status.md), synchronous work that a second
  * core halves. Below MIN_PER_WORKER certificates a worker's start-up (~50 ms) costs more than it
  * saves, so small installations never start one.
  */

@@ -3,6 +3,7 @@ import type { Verdict } from '../cert/verdict.ts';
 import type { KeyType } from '../config/settings.ts';
 import { ariFor, type DueReason, decideRenewal } from '../renew/decide.ts';
 import type { FailureClass, StateRead } from '../store/state.ts';
+import { badStateFields } from './state-shape.ts';
 
 /**
  * One certificate's state, worst first. Precedence (the first that applies wins):
@@ -89,12 +90,8 @@ export interface RowContext {
  * same row, so table, JSON and metrics never disagree. "Due" is renew's own decision
  * (decideRenewal, without --force), so status never calls due what renew would skip, or the reverse.
  */
-export function statusRow(
-  verdict: Verdict,
-  stateRead: StateRead,
-  now: Date,
-  ctx: RowContext = {},
-): StatusRow {
+export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: RowContext = {}): StatusRow {
+  const stateRead = checkShape(read, ctx.stateFile ?? null);
   const state = stateRead.ok ? stateRead.state : null;
   const lastError = state?.lastError ?? null;
   const lastSuccess = state?.lastSuccess ?? null;
@@ -147,6 +144,14 @@ export function statusRow(
     stateFileExists: stateRead.ok ? stateRead.exists : true,
     stateFile: ctx.stateFile ?? null,
   };
+}
+
+/** A state file with fields of the wrong type is reported like a corrupt one, never trusted. */
+function checkShape(read: StateRead, stateFile: string | null): StateRead {
+  if (!read.ok) return read;
+  const bad = badStateFields(read.state);
+  if (bad.length === 0) return read;
+  return { ok: false, problem: `${stateFile ?? 'state file'}: unexpected value for ${bad.join(', ')}` };
 }
 
 function decideState(v: Verdict, renewalFailing: boolean, renewalDue: boolean): StatusState {

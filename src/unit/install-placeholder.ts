@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCertificate } from '../check/inspect.ts';
@@ -35,6 +36,11 @@ export async function installPlaceholder(
   );
   const before = inspect(settings, new Date());
   if (before.usable) return { installed: false, verdict: before };
+  // On first boot the preflight may create the directory before the renew unit ever ran (whose
+  // StateDirectory= would make it 0755). The service's user must be able to traverse it to reach
+  // the group-readable files; the key itself is protected by its own mode (0640) and generation
+  // directory (0750, the configured group).
+  mkdirSync(settings.directory, { recursive: true, mode: 0o755 });
   installCertificate(
     settings.directory,
     { certPem: pems.certPem, chainPem: '', keyPem: pems.keyPem },

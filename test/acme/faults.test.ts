@@ -84,10 +84,11 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
   });
 
   test('blackhole (accepts, never answers): ca-unreachable after the connect timeout, not the request timeout', async () => {
-    const { err, ms } = await failWith('blackhole');
+    const accepted = proxy.acceptCount;
+    const { err } = await failWith('blackhole');
     assert.equal(err.failureClass, 'ca-unreachable');
     assert.match(err.message, /TLS handshake to 127\.0\.0\.1:\d+ timed out after 1\.0s/);
-    assert.ok(ms < 2000, `a timeout is not retried (${ms} ms)`);
+    assert.equal(proxy.acceptCount - accepted, 1, 'a timeout is not retried');
   });
 
   test('blackhole with a short total budget: "timed out" at the deadline', async () => {
@@ -116,12 +117,11 @@ describe('failures through the fault proxy', { skip: pebbleSkip() }, () => {
 
   test('HTTP 503 with a long Retry-After: gives up at once, passing Retry-After on', async () => {
     const before = proxy.requestCount;
-    const { err, ms } = await failWith({ status: 503, retryAfter: 3600 });
+    const { err } = await failWith({ status: 503, retryAfter: 3600 });
     assert.equal(err.failureClass, 'ca-error');
     assert.equal(err.httpStatus, 503);
     assert.equal(err.retryAfterSeconds, 3600);
     assert.equal(proxy.requestCount - before, 1, 'no retry that cannot fit the budget');
-    assert.ok(ms < 1000);
   });
 
   test('one HTTP 503 is retried and the order succeeds', async () => {

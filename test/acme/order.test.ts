@@ -144,11 +144,14 @@ describe('External Account Binding', { skip: pebbleSkip() }, () => {
     tmp?.cleanup();
   });
 
-  test('a good kid and HMAC key register and issue', async () => {
-    const issued = await obtainCertificate(
-      baseRequest(pebble, join(tmp.dir, 'good'), { eab: { kid: 'kid-1', hmacKey } }),
-    );
+  test('a good kid and HMAC key register and issue, and the bound account is reused', async () => {
+    const first = baseRequest(pebble, join(tmp.dir, 'good'), { eab: { kid: 'kid-1', hmacKey } });
+    const issued = await obtainCertificate(first);
     assert.ok(new X509Certificate(issued.certPem).checkPrivateKey(createPrivateKey(issued.keyPem)));
+    for (const line of first.logged.lines) assert.ok(!line.includes(hmacKey), 'HMAC key never logged');
+    const second = baseRequest(pebble, join(tmp.dir, 'good'), { eab: { kid: 'kid-1', hmacKey } });
+    await obtainCertificate(second);
+    assert.ok(second.logged.lines.some((l) => l.includes('using account key')));
   });
 
   test('a wrong HMAC key is a ca-error with the CA problem', async () => {

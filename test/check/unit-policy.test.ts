@@ -8,7 +8,7 @@ import { resolveCheckTarget } from '../../src/check/target.ts';
 import { applyUnitPolicy, defaultEffects, type UnitEffects } from '../../src/check/unit-policy.ts';
 import { parseCheckOptions } from '../../src/cli/check-options.ts';
 import { EXIT, UsageError } from '../../src/exit-codes.ts';
-import { captureStderr, DAY, makeSite, type Site, servedLeaf, writeRealCert } from '../unit/unit-test-kit.ts';
+import { DAY, makeSite, type Site, servedLeaf, writeRealCert } from '../unit/unit-test-kit.ts';
 
 interface Run {
   code: number;
@@ -35,17 +35,23 @@ async function preflight(site: Site, args: string[], fx: Partial<UnitEffects> = 
       run.triggered.push(unit);
       return { ok: true };
     },
+    log(level, text) {
+      run.lines.push(`${level}: ${text}`);
+    },
     async renewInline(_s, _g, budgetMs) {
       run.inline.push(budgetMs);
       return { exitCode: 75, summary: 'CA unreachable (test)' };
     },
     ...fx,
   };
-  const { result, lines } = await captureStderr(() =>
-    applyUnitPolicy(opts, target, verdict, now, { print: (v) => run.printed.push(v) }, effects),
+  run.code = await applyUnitPolicy(
+    opts,
+    target,
+    verdict,
+    now,
+    { print: (v) => run.printed.push(v) },
+    effects,
   );
-  run.code = result;
-  run.lines = lines;
   return run;
 }
 
@@ -127,7 +133,7 @@ test('expired with on-unusable=fail: exit 1, says why, leaves the files alone', 
   const run = await preflight(s, ['site', '--trigger-renew']);
   assert.equal(run.code, EXIT.unusable);
   assert.ok(
-    run.lines.some((l) => l.includes('on-unusable=fail')),
+    run.lines.some((l) => l.startsWith('err: ') && l.includes('on-unusable=fail')),
     run.lines.join('\n'),
   );
   assert.equal(run.printed[0]!.reasons[0]!.code, 'expired');
@@ -140,7 +146,7 @@ test('missing with on-unusable=warn (config): exit 0 with a loud warning', async
   const run = await preflight(s, ['site']);
   assert.equal(run.code, EXIT.ok);
   assert.ok(
-    run.lines.some((l) => /WARNING: certificate unusable, starting anyway/.test(l)),
+    run.lines.some((l) => l.startsWith('warning: site: WARNING: certificate unusable, starting anyway')),
     run.lines.join('\n'),
   );
   assert.equal(existsSync(s.certDir), false, 'warn never writes anything');
@@ -163,7 +169,10 @@ test('missing with on-unusable=placeholder: installs a recognisable, usable self
   assert.ok(final.warnings.some((w) => w.code === 'placeholder'));
   assert.deepEqual(final.domains, ['example.com', 'www.example.com']);
   assert.ok(
-    run.lines.some((l) => l.includes('PLACEHOLDER') && l.includes('certguard-renew@site.service')),
+    run.lines.some(
+      (l) =>
+        l.startsWith('warning: ') && l.includes('PLACEHOLDER') && l.includes('certguard-renew@site.service'),
+    ),
     run.lines.join('\n'),
   );
   // Check (a separate run) reports it as a placeholder, and renewal is due at once.
@@ -199,8 +208,16 @@ test('a placeholder never overwrites a certificate that became usable meanwhile'
   assert.equal(stale.usable, false);
   // A renewal lands between the preflight's first look and its install.
   const fp = await writeRealCert(s.certDir);
-  const { result } = await captureStderr(() =>
-    applyUnitPolicy(opts, target, stale, new Date(), { print() {} }, defaultEffects),
+  const result = await applyUnitPolicy(
+    opts,
+    target,
+    stale,
+    new Date(),
+    { print() {} },
+    {
+      ...defaultEffects,
+      log() {},
+    },
   );
   assert.equal(result, EXIT.ok);
   assert.equal(servedLeaf(s.certDir).fingerprint256, fp);

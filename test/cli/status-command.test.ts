@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +165,27 @@ test('no colour in a pipe, also with TERM set; FORCE_COLOR forces it; NO_COLOR w
   assert.ok(forced.stdout.includes('\u001b[1;33mrenewal-failing\u001b[0m'), forced.stdout);
   assert.doesNotMatch(status(['--config', config], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, SGR);
   assert.doesNotMatch(status(['--config', config, '--json'], { FORCE_COLOR: '1' }).stdout, SGR);
+});
+
+test('no colour into the journal, even with FORCE_COLOR (stdout is the JOURNAL_STREAM)', () => {
+  const file = join(inst.dir, 'journal-out.txt');
+  const fd = openSync(file, 'w');
+  try {
+    const st = fstatSync(fd);
+    const base = { ...process.env };
+    for (const k of ['NO_COLOR', 'CERTGUARD_CONFIG']) delete base[k];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'status', '--config', config, 'good'], {
+      cwd: ROOT,
+      env: { ...base, FORCE_COLOR: '1', JOURNAL_STREAM: `${st.dev}:${st.ino}` },
+      stdio: ['ignore', fd, 'pipe'],
+    });
+    assert.equal(r.status, 0, String(r.stderr));
+  } finally {
+    closeSync(fd);
+  }
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^good +ok /m);
+  assert.doesNotMatch(text, SGR);
 });
 
 test('on a real terminal (pty via script(1)): colour, unless NO_COLOR is set', (t) => {

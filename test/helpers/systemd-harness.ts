@@ -124,7 +124,8 @@ export async function bootGuest(opts: GuestOptions = {}): Promise<Guest> {
 }
 
 async function bootOnce(opts: GuestOptions): Promise<Guest> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'certguard-guest-'));
+  sweepLeftovers();
+  const stateDir = mkdtempSync(join(tmpdir(), `certguard-guest-${process.pid}-`));
   const stage = join(stateDir, 'stage');
   const cgroup = join(ownCgroup(), `certguard-guest-${process.pid}-${++counter}`);
   let child: ChildProcess | undefined;
@@ -293,13 +294,30 @@ async function shutdown(child: ChildProcess | undefined, pid: number): Promise<v
   await within(5000);
 }
 
+/**
+ * A test process killed outright takes its guests with it (boot-guest.sh: --pdeathsig and
+ * --kill-child), but not their cgroup and state directories: remove those of dead test processes.
+ */
+function sweepLeftovers(): void {
+  const dead = (pid: string) => !existsSync(`/proc/${pid}`);
+  const cgroups = ownCgroup();
+  for (const e of readdirSync(cgroups)) {
+    const m = /^certguard-guest-(\d+)-\d+$/.exec(e);
+    if (m && dead(m[1]!)) removeCgroup(join(cgroups, e), 1);
+  }
+  for (const e of readdirSync(tmpdir())) {
+    const m = /^certguard-guest-(\d+)-/.exec(e);
+    if (m && dead(m[1]!)) rmSync(join(tmpdir(), e), { recursive: true, force: true });
+  }
+}
+
 /** Depth-first rmdir; cgroups empty asynchronously after their processes exit, so retry briefly. */
-function removeCgroup(dir: string): void {
+function removeCgroup(dir: string, attempts = 50): void {
   const rm = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rm(join(d, e.name));
     rmdirSync(d);
   };
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < attempts; i++) {
     try {
       if (!existsSync(dir)) return;
       rm(dir);
@@ -308,7 +326,7 @@ function removeCgroup(dir: string): void {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
   }
-  console.warn(`systemd harness: could not remove cgroup ${dir}`);
+  if (attempts > 1) console.warn(`systemd harness: could not remove cgroup ${dir}`);
 }
 
 function runProcess(cmd: string, args: string[], input: string | undefined, timeoutMs: number): Promise<Run> {

@@ -202,3 +202,26 @@ test('renewal-due when the settings ask for other names or another key type (ren
     'ok',
   );
 });
+
+test('a state file with fields of the wrong type is reported, not trusted (and nothing crashes)', () => {
+  const weird = {
+    ok: true,
+    exists: true,
+    state: {
+      ...emptyState(),
+      lastError: 'boom',
+      consecutiveFailures: '3',
+      lastAttempt: 'yesterday',
+      ari: { certId: 7 },
+    },
+  } as unknown as StateRead;
+  const row = statusRow(verdict(), weird, NOW, { stateFile: '/s/web.json' });
+  assert.equal(row.state, 'ok');
+  assert.equal(
+    row.stateProblem,
+    '/s/web.json: unexpected value for lastAttempt, consecutiveFailures, lastError, ari',
+  );
+  assert.equal(row.lastError, null);
+  assert.equal(row.consecutiveFailures, 0);
+  assert.equal(row.stateFileExists, true);
+});

@@ -38,7 +38,10 @@ test('first boot: placeholder first, then the real certificate, served after a r
       caBundle: '/etc/certguard/acme-ca.pem',
       httpListen: `127.0.0.1:${pebble.httpPort}`,
       onUnusable: 'placeholder',
+      // The service runs unprivileged and reads the key through its group.
+      group: 'www-data',
     },
+    serviceExtra: 'User=www-data\nGroup=www-data',
     files: [
       { path: '/etc/certguard/acme-ca.pem', copyFrom: pebble.caBundlePath },
       {
@@ -60,6 +63,11 @@ test('first boot: placeholder first, then the real certificate, served after a r
 
   const placeholder = new X509Certificate(await guest.must(['cat', `${CERT_DIR}/fullchain.pem`]));
   assert.match(placeholder.subject, /O=certguard placeholder/);
+  assert.equal(
+    (await guest.must(['stat', '-L', '-c', '%a %U:%G', `${CERT_DIR}/key.pem`])).trim(),
+    '640 root:www-data',
+  );
+  assert.equal((await guest.must(['ps', '-o', 'user=', '-C', 'node'])).trim(), 'www-data');
   assert.equal(await servedFingerprint(guest, port), placeholder.fingerprint256);
   const log = await guest.journal(SERVICE);
   assert.ok(
@@ -81,6 +89,11 @@ test('first boot: placeholder first, then the real certificate, served after a r
   const real = new X509Certificate(await guest.must(['cat', `${CERT_DIR}/fullchain.pem`]));
   assert.doesNotMatch(real.subject, /placeholder/);
   assert.match(real.issuer, /Pebble/i);
+  // The hardened renew unit (CapabilityBoundingSet=CAP_CHOWN) could still give the group access.
+  assert.equal(
+    (await guest.must(['stat', '-L', '-c', '%a %U:%G', `${CERT_DIR}/key.pem`])).trim(),
+    '640 root:www-data',
+  );
   // renew reloaded the service (ExecReload= sends SIGHUP) and it now serves the new certificate.
   await guest.waitFor('the service to log its reload', async () =>
     (await guest.journal(SERVICE)).some((e) => e.message === `reloaded, serving ${real.fingerprint256}`),

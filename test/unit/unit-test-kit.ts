@@ -1,7 +1,6 @@
 /**
  * Shared pieces of the unit-mode tests: a config file with one certificate NAME in a temp
- * directory, real certificate files, and a capture of stderr (where unit mode's warnings and
- * errors go; stdout is left alone because the test runner reports through it).
+ * directory, and real certificate files.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,20 +47,4 @@ export async function writeRealCert(
 
 export function servedLeaf(certDir: string): X509Certificate {
   return new X509Certificate(readFileSync(join(certDir, 'fullchain.pem')));
-}
-
-/** Runs `fn` with process.stderr.write captured; returns its result and the captured lines. */
-export async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const original = process.stderr.write.bind(process.stderr);
-  let text = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const result = await fn();
-    return { result, lines: text.split('\n').filter((l) => l !== '') };
-  } finally {
-    process.stderr.write = original;
-  }
 }

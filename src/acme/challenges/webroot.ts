@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ioFailure } from '../account.ts';
+import { ioFailure } from '../classify.ts';
 import type { ChallengeTask, Solver, SolverContext } from './solver.ts';
 
 /**
