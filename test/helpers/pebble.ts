@@ -92,8 +92,9 @@ function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath
   running.add(proc);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    // A test that crashes must not leave pebble listening: end our own children by PID.
-    process.once('exit', () => {
+    // A test that crashes or is stopped (the runner's timeout sends SIGTERM) must not leave pebble
+    // listening: end our own children by PID, then let the signal do what it would have done.
+    const killChildren = () => {
       for (const p of running) {
         if (p.pid && p.exitCode === null) {
           try {
@@ -101,7 +102,14 @@ function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath
           } catch {}
         }
       }
-    });
+    };
+    process.once('exit', killChildren);
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        killChildren();
+        process.kill(process.pid, sig);
+      });
+    }
   }
   const exited = new Promise<void>((resolve) =>
     proc.once('exit', () => {

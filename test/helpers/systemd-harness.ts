@@ -220,12 +220,13 @@ async function bootOnce(opts: GuestOptions): Promise<Guest> {
     stop,
   };
   try {
-    // Until systemd has opened its private socket, systemctl says "Failed to connect to bus".
+    // Until systemd has opened its private socket (it runs its generators first, which can take
+    // seconds on a loaded machine), systemctl says "Failed to connect to bus" or "offline".
     await guest.waitFor('the guest systemd to finish booting', async () => {
       const r = await run(['systemctl', 'is-system-running', '--wait'], { timeoutMs: 30_000 });
       const state = r.stdout.trim();
       if (['running', 'degraded'].includes(state)) return state;
-      if (state !== '' && !['initializing', 'starting'].includes(state)) {
+      if (state !== '' && !['offline', 'initializing', 'starting'].includes(state)) {
         const jobs = await run(['systemctl', '--no-pager', 'list-jobs'], { timeoutMs: 5000 });
         const ps = await run(['ps', '-ef'], { timeoutMs: 5000 });
         throw new Error(
