@@ -2,14 +2,17 @@
 // Benchmark of the offline preflight: start-up to verdict of `certguard-preflight` (and
 // `certguard check`) against the floor, `node -e 0` (the runtime's own start-up), and against
 // `openssl x509 -checkend 0`, in the same run, interleaved so that machine load hits every
-// command alike. Wall time from a monotonic clock around each spawn; peak RSS from GNU time's %M.
+// command alike. Wall time from a monotonic clock around each spawn, CPU time from bash's
+// `times`, peak RSS from GNU time's %M. Needs bash, GNU time (/usr/bin/time) and openssl.
 //
 //   npm run build && node bench/preflight.mjs [--runs 30] [--json]
 //
+// A bare Node script doing only the same node:crypto calls is measured too: the least any Node
+// implementation of this check pays, which tells certguard's own cost from the runtime's.
 // Fixtures (leaf + chain, a 100-SAN leaf, a 4-certificate chain) are generated with openssl in a
 // temporary directory that is removed at the end.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +33,21 @@ for (const [path, hint] of [
     console.error(`bench: ${path} is missing: ${hint}`);
     process.exit(2);
   }
+}
+
+// GNU time gives the peak RSS; bash's `times` the children's user+system CPU time in ms, which
+// other load on the machine disturbs far less than wall time. Both wrappers run for every
+// command alike, so their few ms of cost offset all rows equally.
+const MEASURE = '/usr/bin/time -f %M -o "$CG_TIME_OUT" "$@" >/dev/null 2>&1 || exit 1; times';
+
+function parseMeasure(timeOut, timesOut) {
+  const lines = timesOut.trim().split('\n');
+  const seconds = (t) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t);
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const [user, sys] = lines.at(-1).trim().split(/\s+/);
+  return [Number(timeOut.trim().split('\n').at(-1)), (seconds(user) + seconds(sys)) * 1000];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'certguard-bench-'));
@@ -73,28 +91,33 @@ try {
     const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
   }
-  const samples = new Map(commands.map((c) => [c, { wall: [], rss: [] }]));
+  const timeEnv = { ...process.env, CG_TIME_OUT: join(dir, 'time.out') };
+  const samples = new Map(commands.map((c) => [c, { wall: [], rss: [], cpu: [] }]));
   for (let i = 0; i < runs; i++) {
     // Rotate the order each round: no command always runs right after another.
     for (let k = 0; k < commands.length; k++) {
       const c = commands[(i + k) % commands.length];
       const start = process.hrtime.bigint();
-      const r = spawnSync(TIME, ['-f', '%M', ...c.argv], { encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', MEASURE, 'bash', ...c.argv], { encoding: 'utf8', env: timeEnv });
       const wall = Number(process.hrtime.bigint() - start) / 1e6;
-      if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
+      if (r.status !== 0) throw new Error(`${c.name} failed: ${r.stdout} ${r.stderr}`);
+      const [rss, cpu] = parseMeasure(readFileSync(timeEnv.CG_TIME_OUT, 'utf8'), r.stdout);
       const s = samples.get(c);
       s.wall.push(wall);
-      s.rss.push(Number(r.stderr.trim().split('\n').at(-1)));
+      s.rss.push(rss);
+      s.cpu.push(cpu);
     }
   }
 
   const floor = commands.find((c) => c.floor);
   const floorWall = median(samples.get(floor).wall);
   const floorRss = median(samples.get(floor).rss);
+  const floorCpu = median(samples.get(floor).cpu);
   const rows = commands.map((c) => {
     const s = samples.get(c);
     const wall = median(s.wall);
     const rss = median(s.rss);
+    const cpu = median(s.cpu);
     return {
       command: c.name,
       wallMs: round(wall),
@@ -103,6 +126,8 @@ try {
       wallP10Ms: round(quantile(s.wall, 0.1)),
       wallP90Ms: round(quantile(s.wall, 0.9)),
       wallRatio: round(wall / floorWall, 2),
+      cpuMs: round(cpu),
+      cpuRatio: round(cpu / floorCpu, 2),
       peakRssKiB: rss,
       rssRatio: round(rss / floorRss, 2),
       meetsTarget: c.target ? wall / floorWall <= 1.15 && rss / floorRss <= 1.3 : undefined,
@@ -113,17 +138,17 @@ try {
   } else {
     console.log(`${runs} interleaved runs per command, medians; node ${process.version}`);
     console.log(
-      '| command | median wall ms (p10–p90) | × floor | best wall ms | × floor | peak RSS MiB | × floor | target |',
+      '| command | median wall ms (p10–p90) | × floor | best wall ms | × floor | CPU ms | × floor | peak RSS MiB | × floor | target |',
     );
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const target = r.meetsTarget === undefined ? '' : r.meetsTarget ? 'met' : 'MISSED';
       console.log(
-        `| ${r.command} | ${r.wallMs} (${r.wallP10Ms}–${r.wallP90Ms}) | ${r.wallRatio} | ${r.wallMinMs} | ${r.wallMinRatio} | ${round(r.peakRssKiB / 1024, 1)} | ${r.rssRatio} | ${target} |`,
+        `| ${r.command} | ${r.wallMs} (${r.wallP10Ms}–${r.wallP90Ms}) | ${r.wallRatio} | ${r.wallMinMs} | ${r.wallMinRatio} | ${r.cpuMs} | ${r.cpuRatio} | ${round(r.peakRssKiB / 1024, 1)} | ${r.rssRatio} | ${target} |`,
       );
     }
     console.log('targets (on the medians): wall ≤ 1.15 × floor, peak RSS ≤ 1.3 × floor');
-    console.log('best wall = fastest run, the least disturbed by other load on the machine');
+    console.log('best wall = fastest run; CPU = median user+system time: both less disturbed by other load');
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -115,7 +115,11 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   }
 
   const issuers = dedupe([...rest, ...(ev.chain?.ok ? ev.chain.certs : [])], leaf);
-  const chainProblem = checkChain(leaf, issuers, now);
+  // `cat chain.pem cert.pem > fullchain.pem` is an easy mistake: name it instead of a bare link error.
+  const chainProblem =
+    leaf.ca && rest.some((c) => !c.ca)
+      ? 'the certificate file starts with a CA certificate: the leaf (server) certificate must come first'
+      : checkChain(leaf, issuers, now);
   if (chainProblem) reasons.push({ code: 'chain-broken', message: chainProblem });
 
   const selfSigned = issuedBy(leaf, leaf);

@@ -6,7 +6,8 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { type Level, writeLine } from '../output/journal.ts';
 import type { PlaceholderOutcome } from '../unit/install-placeholder.ts';
 import type { InlineRenewal } from '../unit/renew-inline.ts';
-import { renewUnitName, type TriggerResult } from '../unit/trigger-renew.ts';
+import { renewUnitName } from '../unit/renew-unit-name.ts';
+import type { TriggerResult } from '../unit/trigger-renew.ts';
 import { inspectCertificate } from './inspect.ts';
 import type { CheckTarget } from './target.ts';
 

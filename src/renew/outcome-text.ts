@@ -42,7 +42,7 @@ export function outcomeLine(name: string, o: RenewOutcome, now: Date): { level: 
           }
         : {
             level: 'err',
-            text: `${name}: NO USABLE CERTIFICATE and renewal failing (${cause}); backing off, next attempt ${next ?? 'later'} (--force to retry now)`,
+            text: `${name}: NO USABLE CERTIFICATE (${problems(o)}) and renewal failing (${cause}); backing off, next attempt ${next ?? 'later'} (--force to retry now)`,
           };
     case 'soft-failure':
       return {
@@ -52,9 +52,16 @@ export function outcomeLine(name: string, o: RenewOutcome, now: Date): { level: 
     case 'hard-failure':
       return {
         level: 'err',
-        text: `${name}: renewal FAILED (${cause}) and no usable certificate is installed (${v.reasons.map((r) => r.message).join('; ') || 'none'})${next ? `; next attempt ${next}` : ''}`,
+        text: `${name}: renewal FAILED (${cause}) and no usable certificate is installed (${problems(o)})${next ? `; next attempt ${next}` : ''}`,
       };
   }
+}
+
+/** Why the installed certificate is unusable, in a few words ("none installed" when missing). */
+function problems(o: RenewOutcome): string {
+  const v = o.verdict;
+  if (v.reasons.some((r) => r.code === 'missing')) return 'none installed yet';
+  return v.reasons.map((r) => r.message).join('; ') || 'unknown';
 }
 
 /** The `--json` object (documented in docs/renew.md). */

@@ -89,9 +89,16 @@ async function runRenewal(
   const log = opts.log;
   // --no-ari (or `ari: false` in the config) turns off every use of ARI: query, window, `replaces`.
   const ariOn = opts.ari && settings.ari;
+  // Report a corrupt state file once per run, not at each re-read.
+  let corruptReported = false;
+  const readStateOnce = () =>
+    loadState(global, settings.name, (level, text) => {
+      if (!corruptReported) log(level, text);
+      corruptReported = true;
+    });
   let now = clock();
   let verdict = inspectCertificate(settings, now);
-  let state = loadState(global, settings.name, log);
+  let state = readStateOnce();
   let decision = decide(settings, verdict, state, opts.force, now, ariOn);
 
   if (!decision.due && ariOn && ariQueryDue(state, verdict, now)) {
@@ -99,7 +106,7 @@ async function runRenewal(
     const lock = await tryLock(global, settings.name, 0).catch(() => undefined);
     if (lock) {
       try {
-        state = loadState(global, settings.name, log);
+        state = readStateOnce();
         state = await refreshAri(settings, state, now, Math.min(ARI_TIMEOUT_MS, budgetMs / 4), log);
         saveState(global, settings.name, state, log);
       } finally {
@@ -127,13 +134,14 @@ async function runRenewal(
     return { exitCode: 0, action: 'busy', verdict, dueReasons: decision.reasons };
   }
   try {
-    if (lock.waited) {
-      // Another run held the lock: it may have just renewed (or failed and set a backoff). Never
-      // order twice in a row for one trigger, even with --force.
+    {
+      // Look again under the lock: another run may have renewed (or failed and set a backoff)
+      // since we first looked, whether or not we had to wait. A certificate replaced meanwhile
+      // also cancels --force: one trigger never causes two orders in a row.
       now = clock();
       const before = verdict.fingerprint256;
       verdict = inspectCertificate(settings, now);
-      state = loadState(global, settings.name, log);
+      state = readStateOnce();
       const force = opts.force && verdict.fingerprint256 === before;
       decision = decide(settings, verdict, state, force, now, ariOn);
       if (!decision.due) return notDue(verdict, decision);
@@ -142,7 +150,6 @@ async function runRenewal(
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
     const deadlineMs = startedAt + budgetMs;
-    let hookFailures: string[] = [];
     try {
       await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
@@ -159,7 +166,7 @@ async function runRenewal(
       ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
     };
     saveState(global, settings.name, state, log);
-    hookFailures = await runHooksSafely(settings, log);
+    const hookFailures = await runHooksSafely(settings, log);
     verdict = inspectCertificate(settings, clock());
     return {
       exitCode: verdict.usable ? 0 : 1,

@@ -76,7 +76,13 @@ function flagLayer(a: RenewArgs): RawCertEntry {
   if (a.httpListen !== undefined) f.httpListen = a.httpListen;
   if (a.dnsHook !== undefined) f.dnsHook = a.dnsHook;
   if (a.dnsPropagation !== undefined) {
-    if (a.dnsHook === undefined) throw new UsageError('--dns-propagation needs --dns-hook');
+    // A flag layer naming a challenge field replaces the config's challenge (see resolveCert), so
+    // the wait alone would drop the configured hook: ask for both, or for the config field.
+    if (a.dnsHook === undefined) {
+      throw new UsageError(
+        '--dns-propagation needs --dns-hook too (or set dnsPropagation in the config file)',
+      );
+    }
     f.dnsPropagation = a.dnsPropagation;
   }
   if (a.keyType !== undefined) f.keyType = a.keyType;

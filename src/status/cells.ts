@@ -21,10 +21,19 @@ export function rowCells(row: StatusRow, now: Date): Cells {
   };
 }
 
+/**
+ * "unusable (expired)", and "renewal-due (names-changed)" when renewal is due for a reason other
+ * than the usual renewal window, which would otherwise surprise on a certificate with months left.
+ */
 function stateCell(row: StatusRow): string {
-  if (row.state !== 'unusable') return row.state;
-  const codes = [...new Set(row.reasons.map((r) => r.code))];
-  return codes.length > 0 ? `unusable (${codes.join(', ')})` : 'unusable';
+  const codes =
+    row.state === 'unusable'
+      ? row.reasons.map((r) => r.code)
+      : row.state === 'renewal-due'
+        ? row.dueReasons.map((r) => r.code).filter((c) => c !== 'renewal-window')
+        : [];
+  const unique = [...new Set(codes)];
+  return unique.length > 0 ? `${row.state} (${unique.join(', ')})` : row.state;
 }
 
 /** "2 h ago: ca-unreachable (connection refused), 3 in a row", "5 days ago: renewed", "never". */

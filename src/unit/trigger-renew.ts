@@ -1,10 +1,5 @@
 import { spawn } from 'node:child_process';
 
-/** The renew unit of certificate NAME (names are restricted to [A-Za-z0-9._-], safe as an instance). */
-export function renewUnitName(name: string): string {
-  return `certguard-renew@${name}.service`;
-}
-
 export type TriggerResult = { ok: true } | { ok: false; message: string };
 
 /**

@@ -85,18 +85,6 @@ describe('readBounded', () => {
     assert.match(r.message, /cannot read \(EIO\)/);
   });
 
-  test('permission denied (as an unprivileged user)', (t) => {
-    if (process.getuid?.() !== 0) {
-      const path = join(dir, 'secret');
-      writeFileSync(path, 'x', { mode: 0o000 });
-      const r = failure(path);
-      assert.equal(r.code, 'unreadable');
-      assert.match(r.message, /permission denied/);
-      return;
-    }
-    // Root passes every permission check: the built binary is run as nobody in
-    // test/cli/preflight-binary.test.ts instead.
-    t.diagnostic('running as root: permission denial is covered through setpriv in preflight-binary.test.ts');
-    assert.equal(failure(join(dir, 'nope2')).code, 'missing');
-  });
+  // Permission denied: tests run as root, which passes every permission check, so
+  // test/cli/preflight-binary.test.ts runs the built binary as nobody (setpriv) instead.
 });

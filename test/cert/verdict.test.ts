@@ -199,6 +199,19 @@ describe('chain', () => {
     broken(evidence([chain.leaf, chain.root, chain.intermediate]), /out of order/);
   });
 
+  test('issuer before the leaf in the certificate file (cat chain.pem cert.pem)', () => {
+    broken(
+      evidence([chain.intermediate, chain.leaf]),
+      /starts with a CA certificate: the leaf .* must come first/,
+    );
+  });
+
+  test('a CA certificate used alone as the certificate is not an ordering problem', () => {
+    const v = decide('t', evidence([chain.root]), policy(), new Date());
+    assert.deepEqual(v.reasons, []);
+    assert.deepEqual(codes(v.warnings), ['self-signed']);
+  });
+
   test('an issuer that is not a CA', async () => {
     const notCa = await makeCert({ cn: 'not a ca', sans: [], issuer: chain.root, freshKey: true });
     const leaf = await makeCert({ issuer: notCa });

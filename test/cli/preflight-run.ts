@@ -1,27 +1,38 @@
 /**
  * Runs the BUILT executables (`npm run build` first), as systemd would: `certguard-preflight ...`
- * and `certguard check ...`. CERTGUARD_DIST points at another build directory if wanted (e.g. a
- * private copy while other people rebuild dist/).
+ * and `certguard check ...`. Other people rebuild dist/ at any moment (the build deletes it first),
+ * so each test process runs a private copy taken once at start; CERTGUARD_DIST names another build
+ * directory to use as it is.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const DIST = process.env.CERTGUARD_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const SOURCE = process.env.CERTGUARD_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const ENTRIES = ['certguard-preflight.mjs', 'certguard.mjs'];
+
+function privateCopy(): string {
+  if (process.env.CERTGUARD_DIST) return SOURCE;
+  for (const f of ENTRIES) {
+    if (!existsSync(join(SOURCE, f))) return SOURCE; // requireBuild() reports it
+  }
+  const copy = mkdtempSync(join(tmpdir(), 'certguard-dist-'));
+  process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
+  cpSync(SOURCE, copy, { recursive: true });
+  chmodSync(copy, 0o755); // the permission test runs it as nobody
+  return copy;
+}
+
+export const DIST = privateCopy();
 export const PREFLIGHT = join(DIST, 'certguard-preflight.mjs');
 export const CERTGUARD = join(DIST, 'certguard.mjs');
 
-/** Fails the calling test with a clear message when the build is missing. */
+/** Fails the calling test with a clear message when the build is missing (or was caught mid-rebuild). */
 export function requireBuild(): void {
   for (const f of [PREFLIGHT, CERTGUARD]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` before these tests`);
   }
-}
-
-export interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
 }
 
 /** Both ways of running the check; every bad-input case runs through both. */
@@ -29,6 +40,12 @@ export const BINARIES = {
   'certguard-preflight': (args: string[]) => [PREFLIGHT, ...args],
   'certguard check': (args: string[]) => [CERTGUARD, 'check', ...args],
 } as const;
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(
   argv: string[],

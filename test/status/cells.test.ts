@@ -77,3 +77,18 @@ test('short durations use the largest whole unit', () => {
   assert.equal(ago(at(41 * MIN), NOW), 'in 41 min');
   assert.equal(ago(at(-2 * H), NOW), '2 h ago');
 });
+
+test('renewal-due names an unusual reason (names or key type changed, ARI) but not the usual window', () => {
+  const due = (codes: string[]) =>
+    row({
+      state: 'renewal-due',
+      renewalDue: true,
+      dueReasons: codes.map((code) => ({ code, message: code }) as never),
+    });
+  assert.equal(rowCells(due(['renewal-window']), NOW).state, 'renewal-due');
+  assert.equal(
+    rowCells(due(['names-changed', 'key-type-changed']), NOW).state,
+    'renewal-due (names-changed, key-type-changed)',
+  );
+  assert.equal(rowCells(due(['ari-window']), NOW).state, 'renewal-due (ari-window)');
+});

@@ -97,6 +97,12 @@ export function deploymentFiles(d: Deployment): GuestFile[] {
     { path: `/etc/systemd/system/${SERVICE}`, content: service },
     { path: `/etc/systemd/system/${SERVICE}.d/certguard.conf`, content: dropIn(d.preflightArgs) },
     { path: '/etc/certguard/certguard.json', content: `${JSON.stringify(config, null, 2)}\n` },
+    // systemd unloads a finished oneshot that nothing references, and with it ExecMainStatus and
+    // Result. An ordering-only reference (it pulls nothing in) keeps the renew unit's last result.
+    {
+      path: '/etc/systemd/system/certguard-test.target.d/keep-renew-loaded.conf',
+      content: `[Unit]\nBefore=${RENEW}\n`,
+    },
     ...(d.files ?? []),
   ];
   if (d.cert) {
@@ -128,14 +134,28 @@ export async function issuedCert(
   };
 }
 
-/** The SHA-256 fingerprint of the certificate the demo service serves, fetched inside the guest. */
+/**
+ * The SHA-256 fingerprint of the certificate the demo service serves, fetched inside the guest.
+ * The unit is `active` as soon as node is forked (Type=simple), a moment before it listens: retry
+ * a refused connection until it answers.
+ */
 export async function servedFingerprint(guest: Guest, port: number): Promise<string> {
-  return (
-    await guest.must(['/usr/bin/node', `${GUEST_TEST_LIB}/tls-fingerprint.mjs`, String(port), DOMAIN])
-  ).trim();
+  return guest.waitFor(`the demo service to answer on port ${port}`, async () => {
+    const r = await guest.run([
+      '/usr/bin/node',
+      `${GUEST_TEST_LIB}/tls-fingerprint.mjs`,
+      String(port),
+      DOMAIN,
+    ]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  });
 }
 
-/** Waits until a oneshot unit has finished a run (InvocationID set and no job pending). */
+/**
+ * Waits until a oneshot unit has finished a run (InvocationID set and no job pending). The unit
+ * must stay loaded after it finished, i.e. be referenced by a loaded unit (deploymentFiles does
+ * that for the renew unit), or systemd forgets its result.
+ */
 export async function waitForOneshot(
   guest: Guest,
   unit: string,

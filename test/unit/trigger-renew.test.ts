@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renewUnitName, triggerRenew } from '../../src/unit/trigger-renew.ts';
+import { renewUnitName } from '../../src/unit/renew-unit-name.ts';
+import { triggerRenew } from '../../src/unit/trigger-renew.ts';
 import { tempDir, writeFile } from '../helpers/fixtures.ts';
 
 // A stand-in for systemctl that records its arguments: the real systemctl is exercised against a
