@@ -130,7 +130,8 @@ function checkEntry(entry: unknown, where: string): RawCertEntry {
   if (!isObject(entry)) throw new UsageError(`${where} must be an object`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) {
-    const type = ENTRY_FIELDS[key as keyof RawCertEntry];
+    // hasOwn: "constructor" or "toString" must not find Object.prototype's members.
+    const type = Object.hasOwn(ENTRY_FIELDS, key) ? ENTRY_FIELDS[key as keyof RawCertEntry] : undefined;
     if (!type) throw new UsageError(`${where}: unknown field "${key}"`);
     if (value === null) continue;
     if (!fieldOk(type, value)) throw new UsageError(`${where}.${key}: expected ${describe(type)}`);

@@ -28,7 +28,8 @@ export function globalSettings(config: RawConfig | undefined): GlobalSettings {
 
 /** Looks NAME up in the config file; an unknown NAME is a usage error listing what exists. */
 export function certEntry(config: RawConfig, name: string, where: string): RawCertEntry {
-  const entry = config.certs[name];
+  // hasOwn: a NAME such as "constructor" must not find Object.prototype's members.
+  const entry = Object.hasOwn(config.certs, name) ? config.certs[name] : undefined;
   if (!entry) {
     const known = Object.keys(config.certs);
     const list = known.length

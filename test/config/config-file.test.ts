@@ -56,6 +56,11 @@ describe('parseConfig', () => {
     ['unknown entry field', { certs: { a: { domain: ['x'] } } }, /c.json: certs.a: unknown field "domain"/],
     ['unknown defaults field', { defaults: { foo: 1 } }, /defaults: unknown field "foo"/],
     [
+      'a field named like an Object member',
+      { certs: { a: { constructor: 1 } } },
+      /certs.a: unknown field "constructor"/,
+    ],
+    [
       'wrong type',
       { certs: { a: { domains: 'example.com' } } },
       /certs.a.domains: expected an array of strings/,

@@ -79,6 +79,11 @@ describe('certEntry', () => {
         e.message === 'config c.json: no certificate named "three" (known: one, two)',
     );
   });
+  test('names of Object.prototype members are unknown NAMEs, not entries', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      assert.throws(() => certEntry(config, name, 'w'), new RegExp(`no certificate named "${name}"`));
+    }
+  });
   test('unknown NAME in an empty config', () => {
     assert.throws(() => certEntry(parseConfig('{}', 'c'), 'x', 'w'), /no certificate named "x" \(none\)/);
   });
