@@ -2,7 +2,9 @@ import { rowCells } from './cells.ts';
 import { paint } from './colour.ts';
 import type { StatusRow } from './row.ts';
 
-const HEADER = ['NAME', 'STATE', 'EXPIRES', 'LAST ATTEMPT', 'NEXT ATTEMPT'];
+// LAST ATTEMPT holds free text (the CA's error): last, so a long message never pushes the other
+// columns to the right.
+const HEADER = ['NAME', 'STATE', 'EXPIRES', 'NEXT ATTEMPT', 'LAST ATTEMPT'];
 
 /**
  * The human table: one line per certificate, columns padded to the widest cell so it reads (and
@@ -13,7 +15,7 @@ export function renderTable(rows: readonly StatusRow[], now: Date, colour: boole
   if (rows.length === 0) return 'no certificates configured\n';
   const body = rows.map((row) => {
     const c = rowCells(row, now);
-    return { state: row.state, cells: [row.name, c.state, c.expires, c.lastAttempt, c.nextAttempt] };
+    return { state: row.state, cells: [row.name, c.state, c.expires, c.nextAttempt, c.lastAttempt] };
   });
   const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((b) => b.cells[i]!.length)));
   const line = (cells: string[], state?: StatusRow['state']) =>

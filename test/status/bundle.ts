@@ -1,27 +1,15 @@
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { stop } from 'esbuild';
+import { buildCertguard } from '../../scripts/build.mjs';
 
 /**
- * Bundles the certguard CLI like scripts/build.mjs, into `outdir` (a temp dir), so tests and the
- * benchmark run the shipped shape (code-split ESM) without racing a concurrent `npm run build`
- * that deletes dist/. Returns the path of the entry file.
+ * Builds the executables with scripts/build.mjs into `outdir` (a temp dir), so tests and the
+ * benchmark run the shipped bundle without racing a concurrent `npm run build` that wipes dist/.
+ * Returns the path of certguard.mjs.
  */
 export async function bundleCli(outdir: string): Promise<string> {
-  await build({
-    entryPoints: { certguard: 'src/cli/certguard-main.ts' },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    define: { CERTGUARD_VERSION: '"test"' },
-    banner: {
-      js: "import { createRequire as __cgCreateRequire } from 'node:module'; const require = __cgCreateRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
-  return join(outdir, 'certguard.mjs');
+  const out = await buildCertguard(outdir, { logLevel: 'error' });
+  // esbuild's service process would otherwise keep the calling process alive for a while.
+  await stop();
+  return join(out, 'certguard.mjs');
 }

@@ -18,19 +18,19 @@ test('plain table: a header and one aligned line per certificate, no escape code
   assert.equal(lines.length, 4);
   assert.equal(
     lines[0],
-    'NAME             STATE            EXPIRES                  LAST ATTEMPT                                  NEXT ATTEMPT',
+    'NAME             STATE            EXPIRES                  NEXT ATTEMPT  LAST ATTEMPT',
   );
   assert.equal(
     lines[2],
-    'api.example.org  renewal-failing  2026-12-20 (in 23 days)  2 h ago: ca-unreachable (connection refused)  in 41 min',
+    'api.example.org  renewal-failing  2026-12-20 (in 23 days)  in 41 min     2 h ago: ca-unreachable (connection refused)',
   );
   // Every column starts at the same offset on every line.
-  for (const header of ['STATE', 'EXPIRES', 'LAST ATTEMPT', 'NEXT ATTEMPT']) {
+  for (const header of ['STATE', 'EXPIRES', 'NEXT ATTEMPT', 'LAST ATTEMPT']) {
     const col = lines[0]!.indexOf(header);
     for (const line of lines.slice(1))
       assert.match(line.slice(col - 2, col), /^ {2}$/, `${header} in ${line}`);
   }
-  assert.match(lines[3]!, /^gone +missing +- +never +next run$/);
+  assert.match(lines[3]!, /^gone +missing +- +next run +never$/);
 });
 
 test('colour table: only the state cell is coloured and the alignment is the plain one', () => {
