@@ -28,6 +28,8 @@ export interface UnitEffects {
   /** One line for the journal (see output/journal.ts). */
   log(level: Level, text: string): void;
   now(): Date;
+  /** The process environment, read for systemd's INVOCATION_ID (see inUnitMode). */
+  env: NodeJS.ProcessEnv;
 }
 
 export const defaultEffects: UnitEffects = {
@@ -46,15 +48,33 @@ export const defaultEffects: UnitEffects = {
   },
   log: writeLine,
   now: () => new Date(),
+  env: process.env,
 };
 
 /** What unit mode was asked to do, validated before anything happens (a bad flag is exit 2). */
 interface UnitPlan {
   triggerUnit: string | undefined;
   inlineBudgetMs: number | undefined;
+  /** The on-unusable policy in force: the config's only in unit mode (see inUnitMode). */
+  onUnusable: CertSettings['onUnusable'];
+  unitMode: boolean;
 }
 
-function plan(opts: CheckOptions, target: CheckTarget): UnitPlan {
+/**
+ * Unit mode: a unit-mode flag was given, or systemd runs us (it sets INVOCATION_ID for every unit
+ * process). Outside it, `certguard check NAME` in a terminal only reports: it never installs a
+ * placeholder or passes an unusable certificate because the config file's onUnusable says so.
+ */
+export function inUnitMode(opts: CheckOptions, env: NodeJS.ProcessEnv): boolean {
+  return (
+    opts.triggerRenew ||
+    opts.renewInline !== undefined ||
+    opts.onUnusable !== undefined ||
+    Boolean(env.INVOCATION_ID)
+  );
+}
+
+function plan(opts: CheckOptions, target: CheckTarget, env: NodeJS.ProcessEnv): UnitPlan {
   const needName = (flag: string) =>
     new UsageError(`${flag} needs a certificate NAME from the config file (not --cert alone)`);
   let triggerUnit: string | undefined;
@@ -72,9 +92,10 @@ function plan(opts: CheckOptions, target: CheckTarget): UnitPlan {
     if (seconds <= 0) throw new UsageError('--renew-inline: the budget must be longer than 0s');
     inlineBudgetMs = seconds * 1000;
   }
-  if (target.settings.onUnusable === 'placeholder' && !target.named)
-    throw needName('--on-unusable=placeholder');
-  return { triggerUnit, inlineBudgetMs };
+  const unitMode = inUnitMode(opts, env);
+  const onUnusable = unitMode ? target.settings.onUnusable : 'fail';
+  if (onUnusable === 'placeholder' && !target.named) throw needName('--on-unusable=placeholder');
+  return { triggerUnit, inlineBudgetMs, onUnusable, unitMode };
 }
 
 /**
@@ -93,7 +114,7 @@ export async function applyUnitPolicy(
   out: Printer,
   fx: UnitEffects = defaultEffects,
 ): Promise<number> {
-  const unit = plan(opts, target);
+  const unit = plan(opts, target, fx.env);
   const { settings } = target;
   const name = verdict.name;
   // JSON mode prints exactly one object, the final verdict; text mode logs each step as it happens
@@ -123,7 +144,7 @@ export async function applyUnitPolicy(
     verdict = after;
   }
 
-  switch (settings.onUnusable) {
+  switch (unit.onUnusable) {
     case 'warn':
       fx.log(
         'warning',
@@ -133,7 +154,9 @@ export async function applyUnitPolicy(
     case 'placeholder':
       return finish(...(await placeholder(fx, settings, verdict, step, opts.json)));
     default:
-      fx.log('err', `${name}: no usable certificate, the service must not start (on-unusable=fail)`);
+      if (unit.unitMode) {
+        fx.log('err', `${name}: no usable certificate, the service must not start (on-unusable=fail)`);
+      }
       return finish(verdict, EXIT.unusable);
   }
 }

@@ -42,6 +42,8 @@ async function preflight(site: Site, args: string[], fx: Partial<UnitEffects> = 
       run.inline.push(budgetMs);
       return { exitCode: 75, summary: 'CA unreachable (test)' };
     },
+    // These tests model a preflight run by systemd, which sets INVOCATION_ID (unit mode).
+    env: { INVOCATION_ID: 'test' },
     ...fx,
   };
   run.code = await applyUnitPolicy(
@@ -217,6 +219,7 @@ test('a placeholder never overwrites a certificate that became usable meanwhile'
     {
       ...defaultEffects,
       log() {},
+      env: { INVOCATION_ID: 'test' },
     },
   );
   assert.equal(result, EXIT.ok);
@@ -293,4 +296,17 @@ test('placeholder refuses a --cert that points outside the certificate directory
   assert.ok(run.lines.some((l) => l.includes('cannot install a placeholder')));
   assert.equal(existsSync(s.certDir), false);
   assert.equal(existsSync(elsewhere), false);
+});
+
+test('outside a unit (no unit flag, no INVOCATION_ID) the config onUnusable is not applied: exit 1, nothing installed', async (t) => {
+  const s = site(t, { onUnusable: 'placeholder' });
+  const run = await preflight(s, ['site'], { env: {} });
+  assert.equal(run.code, EXIT.unusable);
+  assert.equal(run.printed.length, 1);
+  assert.equal(run.printed[0]!.usable, false);
+  assert.ok(
+    !existsSync(join(s.certDir, 'fullchain.pem')),
+    'a placeholder was installed by an interactive check',
+  );
+  assert.deepEqual(run.lines, []);
 });

@@ -63,14 +63,8 @@ function assertNoKeyMaterial(r: Run): void {
   }
 }
 
-/**
- * unit-policy.ts (owned by the systemd work) currently adds this line after an unusable verdict
- * even without unit-mode flags; tolerated here until it prints only in unit mode (see the report).
- */
-const FAIL_POLICY_LINE = /: no usable certificate, the service must not start \(on-unusable=fail\)$/;
-
 function assertOneCleanErrorLine(r: Run, message: RegExp): void {
-  const lines = r.stderr.split('\n').filter((l) => l !== '' && !FAIL_POLICY_LINE.test(l));
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
   assert.match(lines[0]!, message);
   assert.doesNotMatch(r.stderr, / {4}at /, 'stack trace on stderr');
@@ -323,7 +317,7 @@ describe('output', () => {
       const r = run(argv(['--cert', f.cert!, '--key', f.chain!, '--domain', 'other.example', '--json']));
       assert.equal(r.status, 1);
       assert.deepEqual(
-        r.stderr.split('\n').filter((l) => l !== '' && !FAIL_POLICY_LINE.test(l)),
+        r.stderr.split('\n').filter((l) => l !== ''),
         [],
       );
       const v = JSON.parse(r.stdout);

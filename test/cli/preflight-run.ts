@@ -56,6 +56,8 @@ export function run(
   if (!opts.env?.JOURNAL_STREAM) delete env.JOURNAL_STREAM;
   if (!opts.env?.CERTGUARD_CONFIG) delete env.CERTGUARD_CONFIG;
   delete env.CERTGUARD_DEBUG;
+  // systemd's INVOCATION_ID turns on unit mode (see src/check/unit-policy.ts).
+  if (!opts.env?.INVOCATION_ID) delete env.INVOCATION_ID;
   const [cmd, ...args] = [...(opts.wrap ?? []), process.execPath, ...argv];
   const r = spawnSync(cmd!, args, { env, encoding: 'utf8', stdio: opts.stdio ?? 'pipe', timeout: 60_000 });
   if (r.error) throw r.error;

@@ -268,3 +268,72 @@ describe('against pebble', { skip: !pebbleAvailable() && 'SKIPPED: pebble not in
     assert.match(r.stderr, /local-io: EAB HMAC key: .*creds\/eab-hmac does not exist/);
   });
 });
+
+/** The yargs-free entry that certguard-main.ts can route `renew` to (same flags, same codes). */
+function lean(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const entry = join(tmp.dir, 'lean-entry.mts');
+  if (!existsSync(entry)) {
+    const command = new URL('../../src/cli/renew-command.ts', import.meta.url).href;
+    writeFileSync(
+      entry,
+      `import { runRenewArgv } from ${JSON.stringify(command)};\nprocess.exitCode = await runRenewArgv(process.argv.slice(2));\n`,
+    );
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+      env: { ...process.env, JOURNAL_STREAM: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (c) => resolve({ code: c, stdout, stderr }));
+  });
+}
+
+describe('lean entry (runRenewArgv)', () => {
+  test('--help prints the usage and exits 0', async () => {
+    const r = await lean(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /certguard renew NAME/);
+    assert.match(r.stdout, /75 {2}renewal was due and failed/);
+  });
+
+  test('usage errors exit 2 with one line', async () => {
+    for (const [args, pattern] of [
+      [['--nope'], /unknown option --nope/],
+      [['--directory', '/x', '--domain', 'a', '--server', 'u', '--server', 'v'], /--server given twice/],
+      [['a', 'b'], /at most one certificate NAME/],
+      [['--directory', '/x', '--domain', 'a', '--eab-kid', 'k'], /--eab-kid and --eab-hmac-file/],
+    ] as [string[], RegExp][]) {
+      const r = await lean(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+  });
+
+  test('not due: exit 0, zero connections, repeated --domain collected', async (t) => {
+    const dir = join(tmp.dir, 'lean');
+    const { intermediate, leaf } = await makeChain({ sans: ['example.com', 'www.example.com'], days: 60 });
+    installCertificate(dir, { certPem: leaf.certPem, chainPem: intermediate.certPem, keyPem: leaf.keyPem });
+    const counter = await countingListener();
+    t.after(() => counter.close());
+    const r = await lean([
+      ...flagArgs(dir, counter.url, join(tmp.dir, 'lean-state')),
+      '--domain',
+      'www.example.com',
+      '--no-ari',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.action, 'not-due', 'both names are on the certificate: no names change');
+    assert.equal(counter.accepts(), 0);
+  });
+});

@@ -49,7 +49,7 @@ test('bundled preflight, placeholder policy, --json: one JSON object on stdout, 
   const dir = await buildCli();
   const s = makeSite({ onUnusable: 'placeholder' });
   t.after(s.cleanup);
-  const r = preflight(dir, ['site', '--config', s.configPath, '--json']);
+  const r = preflight(dir, ['site', '--config', s.configPath, '--json'], { INVOCATION_ID: 'test' });
   assert.equal(r.code, 0, r.stderr);
   const v = JSON.parse(r.stdout) as { placeholder: boolean; usable: boolean };
   assert.deepEqual([v.usable, v.placeholder], [true, true]);
