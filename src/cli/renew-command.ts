@@ -1,9 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { type Level, writeLine } from '../output/journal.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
 import { reportError } from './report-error.ts';
-import type { CommandResult } from './yargs-cli.ts';
 
 const VALUE_FLAGS = [
   'config',
@@ -38,10 +36,11 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 /**
- * `certguard renew ARGS` without yargs: the same dependency-free parser as the preflight, because
- * an hourly timer's not-due run should cost little more than Node's own start-up, and loading
- * yargs alone costs about as much again (see bench/renew-vs-lego.ts). Same flags and exit codes
- * as the yargs command below, which stays for `certguard --help`.
+ * `certguard renew ARGS`: thin: parse, resolve settings, call renewCertificate, print one line (or
+ * JSON), set the exit code. It uses the preflight's dependency-free parser rather than yargs,
+ * because a timer's not-due run should cost little more than Node's own start-up and loading
+ * yargs alone costs about as much again (see bench/renew-vs-lego.ts). The renew modules are
+ * imported only after parsing, so `--help` and usage errors stay cheap.
  */
 export async function runRenewArgv(argv: readonly string[]): Promise<number> {
   try {
@@ -57,89 +56,6 @@ export async function runRenewArgv(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return reportError(err, EXIT.unusable);
   }
-}
-
-/**
- * `certguard renew`: thin: parse, resolve settings, call renewCertificate, print one line (or
- * JSON), set the exit code. The renew modules are imported in the handler so `--help` stays cheap.
- */
-export function renewCommand(result: CommandResult): CommandModule {
-  return {
-    command: 'renew [name]',
-    describe: 'renew a certificate over ACME when (and only when) renewal is due',
-    builder: (y: Argv) =>
-      y
-        .usage(RENEW_USAGE)
-        .positional('name', { type: 'string', describe: 'certificate NAME in the config file' })
-        .option('config', {
-          type: 'string',
-          describe: 'config file (default $CERTGUARD_CONFIG or /etc/certguard/certguard.json)',
-        })
-        .option('directory', {
-          type: 'string',
-          describe: 'certificate directory (NixOS layout: cert.pem, key.pem, fullchain.pem ...)',
-        })
-        .option('domain', {
-          type: 'string',
-          describe: 'a name for the certificate (repeatable; the first is the primary)',
-        })
-        .option('server', { type: 'string', describe: 'ACME directory URL' })
-        .option('email', { type: 'string', describe: 'ACME account contact' })
-        .option('webroot', {
-          type: 'string',
-          describe: 'http-01: write tokens under DIR/.well-known/acme-challenge',
-        })
-        .option('http-listen', {
-          type: 'string',
-          describe: 'http-01: serve tokens on ADDR:PORT during the order',
-        })
-        .option('dns-hook', { type: 'string', describe: 'dns-01: run CMD present|cleanup FQDN VALUE' })
-        .option('dns-propagation', {
-          type: 'string',
-          describe: 'dns-01: wait this long after "present" (e.g. 30s)',
-        })
-        .option('key-type', { type: 'string', describe: 'ec256 (default), ec384, rsa2048, rsa3072, rsa4096' })
-        .option('renew-before', {
-          type: 'string',
-          describe: 'renew this long before expiry, or at this fraction of the lifetime left (default 1/3)',
-        })
-        .option('min-validity', {
-          type: 'string',
-          describe: 'a certificate with less than this left is unusable (default 0)',
-        })
-        .option('ca-bundle', { type: 'string', describe: 'PEM file of CAs to trust for the ACME server' })
-        .option('eab-kid', { type: 'string', describe: 'External Account Binding key id' })
-        .option('eab-hmac-file', {
-          type: 'string',
-          describe: 'file (or $CREDENTIALS_DIRECTORY name) holding the EAB HMAC key',
-        })
-        .option('group', { type: 'string', describe: 'group that may read key.pem (mode 0640)' })
-        .option('reload', {
-          type: 'string',
-          describe: 'systemctl try-reload-or-restart UNIT after renewal (repeatable)',
-        })
-        .option('post-run', {
-          type: 'string',
-          describe: 'shell command run in the certificate directory after renewal',
-        })
-        .option('reuse-key', { type: 'boolean', describe: 'keep the private key instead of rotating it' })
-        .option('state-dir', { type: 'string', describe: 'state directory (default /var/lib/certguard)' })
-        .option('force', {
-          type: 'boolean',
-          default: false,
-          describe: 'renew now, ignoring the due date and backoff',
-        })
-        .option('ari', {
-          type: 'boolean',
-          default: true,
-          describe: 'ask the CA for ARI renewal information (--no-ari: never)',
-        })
-        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (see docs)' })
-        .epilog(RENEW_EPILOG),
-    handler: async (argv) => {
-      result.code = await runRenew(argv as unknown as Record<string, unknown>);
-    },
-  };
 }
 
 async function runRenew(a: Record<string, unknown>): Promise<number> {
@@ -196,17 +112,15 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Repeatable options arrive as a string once and an array when repeated. */
+/** Repeatable options arrive as an array (see parse-flags.ts). */
 function list(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
+  return Array.isArray(v) ? v.map(String) : [];
 }
 
 function pick(a: Record<string, unknown>, names: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, flag] of Object.entries(names)) {
     const v = a[flag];
-    if (Array.isArray(v)) throw new UsageError(`option --${flag} given more than once`);
     if (typeof v === 'string') out[key] = v;
   }
   return out;
@@ -256,16 +170,3 @@ Exit codes:
   1   renewal failed and no usable certificate is installed
   2   usage or configuration error
 `;
-
-const RENEW_USAGE = `certguard renew NAME [--config FILE] [--force] [--no-ari] [--json]
-certguard renew --directory DIR --domain NAME... --server URL --email ADDR
-   (--webroot DIR | --http-listen ADDR:PORT | --dns-hook CMD) [options]
-
-Reads the installed certificate first and opens no network connection unless renewal is due
-(missing or unusable, in the renewal window, names or key type changed, ARI window, --force).`;
-
-const RENEW_EPILOG = `Exit codes:
-  0   not due, renewed, or busy (another run is renewing this certificate right now)
-  75  renewal was due and failed, but the installed certificate is still usable (soft failure)
-  1   renewal failed and no usable certificate is installed
-  2   usage or configuration error`;

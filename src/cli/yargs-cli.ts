@@ -1,7 +1,6 @@
 import yargs from 'yargs';
 import { EXIT } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
-import { renewCommand } from './renew-command.ts';
 import { reportError } from './report-error.ts';
 import { statusCommand } from './status-command.ts';
 
@@ -19,7 +18,10 @@ export async function runCli(argv: string[]): Promise<number> {
         'certguard <command> [options]\n\nKeeps TLS certificates working: offline preflight, local-first renewal, status.',
       )
       .command('check', 'decide offline whether a certificate is usable (see certguard check --help)')
-      .command(renewCommand(result))
+      .command(
+        'renew',
+        'renew a certificate over ACME when (and only when) it is due (see certguard renew --help)',
+      )
       .command(statusCommand(result))
       .demandCommand(1, 'give a command: check, renew or status')
       .strict()
