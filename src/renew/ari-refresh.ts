@@ -4,15 +4,6 @@ import type { CertSettings } from '../config/settings.ts';
 import type { AriState, RenewalState } from '../store/state.ts';
 import { ariFor } from './decide.ts';
 
-/**
- * The state file as renew writes it: the shared RenewalState plus when ARI may be asked again
- * after the CA had no answer (no renewalInfo, error, unreachable). readState keeps unknown fields,
- * so status reads the file unchanged.
- */
-export interface RenewState extends RenewalState {
-  ariCheckNotBefore?: string | null;
-}
-
 /** A CA without renewalInfo, or a certificate without AKI: ask again a day later at most. */
 const ARI_UNSUPPORTED_RECHECK_SECONDS = 86_400;
 /** An ARI request that failed without Retry-After: leave the CA alone for an hour. */
@@ -30,7 +21,7 @@ export const ARI_TIMEOUT_MS = 5000;
  * when neither the remembered answer (Retry-After) nor an earlier failure says to wait. An hourly
  * timer thus asks at most once per Retry-After (typically 6 h), never on every run.
  */
-export function ariQueryDue(state: RenewState, verdict: Verdict, now: Date): boolean {
+export function ariQueryDue(state: RenewalState, verdict: Verdict, now: Date): boolean {
   if (!verdict.usable || verdict.placeholder || verdict.serial === null) return false;
   const t = now.getTime();
   if (state.ariCheckNotBefore && Date.parse(state.ariCheckNotBefore) > t) return false;
@@ -44,11 +35,11 @@ export function ariQueryDue(state: RenewState, verdict: Verdict, now: Date): boo
  */
 export async function refreshAri(
   settings: CertSettings,
-  state: RenewState,
+  state: RenewalState,
   now: Date,
   timeoutMs: number,
   log: (level: 'info' | 'warning' | 'err', text: string) => void,
-): Promise<RenewState> {
+): Promise<RenewalState> {
   const later = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
   const read = readBounded(settings.certFile);
   const { ariCertId, fetchRenewalInfo, pickRenewalTime } = await import('../acme/ari.ts');

@@ -8,14 +8,8 @@ import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
-import { emptyState, type FailureClass, readState, writeState } from '../store/state.ts';
-import {
-  ARI_AFTER_ISSUANCE_SECONDS,
-  ARI_TIMEOUT_MS,
-  ariQueryDue,
-  type RenewState,
-  refreshAri,
-} from './ari-refresh.ts';
+import { emptyState, type FailureClass, type RenewalState, readState, writeState } from '../store/state.ts';
+import { ARI_AFTER_ISSUANCE_SECONDS, ARI_TIMEOUT_MS, ariQueryDue, refreshAri } from './ari-refresh.ts';
 import { backoffUntil, recordFailure, recordSuccess } from './backoff.ts';
 import { type DueDecision, type DueReason, decideRenewal } from './decide.ts';
 import { readEabHmac } from './eab-secret.ts';
@@ -277,7 +271,7 @@ export function checkRenewSettings(settings: CertSettings): void {
 function decide(
   settings: CertSettings,
   verdict: Verdict,
-  state: RenewState,
+  state: RenewalState,
   force: boolean,
   now: Date,
   ariOn: boolean,
@@ -304,7 +298,7 @@ function notDue(verdict: Verdict, decision: DueDecision): RenewOutcome {
 
 function backoffOutcome(
   verdict: Verdict,
-  state: RenewState,
+  state: RenewalState,
   decision: DueDecision,
   until: Date,
 ): RenewOutcome {
@@ -337,14 +331,14 @@ function failed(
 }
 
 /** A corrupt state file is reported and replaced, never fatal: the certificate matters more. */
-function loadState(global: GlobalSettings, name: string, log: LogFn): RenewState {
+function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
-  if (read.ok) return read.state as RenewState;
+  if (read.ok) return read.state;
   log('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
   return emptyState();
 }
 
-function saveState(global: GlobalSettings, name: string, state: RenewState, log: LogFn): void {
+function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
   try {
     writeState(global.stateDirectory, name, state);
   } catch (err) {

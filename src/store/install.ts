@@ -37,6 +37,12 @@ export interface InstallOptions {
   group?: string;
   /** Receives non-fatal problems (group not applied); default: ignored. */
   warn?: (text: string) => void;
+  /**
+   * Checked while holding the install lock: install only if it returns true. The placeholder uses
+   * it to re-inspect the directory, so it can never cover a certificate that renew installed a
+   * moment earlier.
+   */
+  onlyIf?: () => boolean;
 }
 
 /** Raised when installing would break the pair: nothing was changed. */
@@ -57,24 +63,30 @@ export class InstallError extends Error {
  * old files are copied into a generation and each plain file is replaced by its symlink, with the
  * same content, so the directory stays consistent at every step.
  */
-export function installCertificate(directory: string, files: InstallFiles, opts: InstallOptions = {}): void {
+export function installCertificate(
+  directory: string,
+  files: InstallFiles,
+  opts: InstallOptions = {},
+): boolean {
   const leaf = verifyPair(files);
-  const created = mkdirSync(directory, { recursive: true, mode: 0o750 }) !== undefined;
+  // 0755: a service's user must traverse it (and its parents, e.g. /var/lib/acme) to reach the
+  // group-readable files; the key is protected by its generation directory (0750) and mode 0640.
+  mkdirSync(directory, { recursive: true, mode: 0o755 });
   // One installer at a time per directory: renew holds its own per-certificate lock, but the
   // preflight's placeholder installer may run beside it, and pruning must never remove a
   // generation that another installer is about to point `current` at.
   const lock = acquireLockSync(join(directory, INSTALL_LOCK), { waitMs: 10_000 });
   if (!lock) throw new InstallError(`${directory}: another install is in progress (${INSTALL_LOCK})`);
   try {
+    if (opts.onlyIf && !opts.onlyIf()) return false;
     const gid = resolveGroup(opts.group, opts.warn);
-    // The group must be able to traverse a directory we created (an existing one keeps its owner).
-    if (created && gid !== undefined) chownSync(directory, 0, gid);
     migratePlainFiles(directory, gid);
     const previous = currentTarget(directory);
     const gen = writeGeneration(directory, generationContents(files), leaf.serialNumber, gid);
     pointCurrentAt(directory, gen);
     ensureSymlinks(directory);
     prune(directory, [gen, previous]);
+    return true;
   } finally {
     lock.release();
   }

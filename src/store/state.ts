@@ -39,6 +39,8 @@ export interface RenewalState {
   /** Backoff: a run before this instant does not contact the CA (unless --force). */
   nextAttemptNotBefore: string | null;
   ari: AriState | null;
+  /** When the CA had no ARI answer (none offered, error, unreachable): do not ask before this. */
+  ariCheckNotBefore: string | null;
 }
 
 export function emptyState(): RenewalState {
@@ -50,6 +52,7 @@ export function emptyState(): RenewalState {
     consecutiveFailures: 0,
     nextAttemptNotBefore: null,
     ari: null,
+    ariCheckNotBefore: null,
   };
 }
 

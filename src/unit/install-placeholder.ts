@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCertificate } from '../check/inspect.ts';
@@ -14,10 +13,9 @@ export type PlaceholderOutcome =
 
 /**
  * Installs a placeholder for `settings` unless the certificate became usable meanwhile. The key
- * is generated first (the slow part), then the files are inspected again right before the atomic
- * install, so the window in which a renewal finishing at the same moment could be covered by the
- * placeholder is a few milliseconds; even then the real certificate is not lost: the installer
- * keeps the previous generation, renew treats a placeholder as due, and the next run reinstalls.
+ * is generated first (the slow part); the files are inspected again under the installer's lock,
+ * which renew's install also takes, so a placeholder can never cover a certificate that renew
+ * installed a moment earlier.
  */
 export async function installPlaceholder(
   settings: CertSettings,
@@ -34,21 +32,20 @@ export async function installPlaceholder(
     },
     now,
   );
-  const before = inspect(settings, new Date());
-  if (before.usable) return { installed: false, verdict: before };
-  // On first boot the preflight may create the directory before the renew unit ever ran (whose
-  // StateDirectory= would make it 0755). The service's user must be able to traverse it to reach
-  // the group-readable files; the key itself is protected by its own mode (0640) and generation
-  // directory (0750, the configured group).
-  mkdirSync(settings.directory, { recursive: true, mode: 0o755 });
-  installCertificate(
+  let before: Verdict | undefined;
+  const installed = installCertificate(
     settings.directory,
     { certPem: pems.certPem, chainPem: '', keyPem: pems.keyPem },
     {
       group: settings.group,
       warn,
+      onlyIf: () => {
+        before = inspect(settings, new Date());
+        return !before.usable;
+      },
     },
   );
+  if (!installed) return { installed: false, verdict: before! };
   return { installed: true, verdict: inspect(settings, new Date()) };
 }
 

@@ -70,7 +70,11 @@ function flagArgs(dir: string, server: string, state: string): string[] {
 describe('usage errors exit 2 with one line', () => {
   const cases: [string, string[], RegExp][] = [
     ['nothing given', [], /give a certificate NAME.*--directory/],
-    ['unknown option', ['--directory', '/x', '--domain', 'a', '--eab-hmac', 'secret'], /unknown option --eab-hmac/],
+    [
+      'unknown option',
+      ['--directory', '/x', '--domain', 'a', '--eab-hmac', 'secret'],
+      /unknown option --eab-hmac/,
+    ],
     [
       'EAB kid without a file',
       ['--directory', '/x', '--domain', 'a', '--eab-kid', 'k'],

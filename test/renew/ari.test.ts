@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ariCertId } from '../../src/acme/ari.ts';
 import type { CertSettings } from '../../src/config/settings.ts';
-import type { RenewState } from '../../src/renew/ari-refresh.ts';
 import { renewCertificate } from '../../src/renew/renew.ts';
+import type { RenewalState } from '../../src/store/state.ts';
 import { readState, writeState } from '../../src/store/state.ts';
 import { type AriFront, startAriFront } from '../helpers/ari-front.ts';
 import { tempDir } from '../helpers/fixtures.ts';
@@ -53,21 +53,21 @@ describe('ARI in renew', { skip: !pebbleAvailable() && 'SKIPPED: pebble not inst
     assert.equal(o.action, 'renewed', o.log);
     const st = readState(globalFor(root).stateDirectory, name);
     assert.ok(st.ok);
-    const state = st.state as RenewState;
+    const state = st.state;
     assert.ok(
       Date.parse(state.ariCheckNotBefore!) > Date.now() + 5 * HOUR,
       'no ARI poll right after issuance',
     );
-    writeState(globalFor(root).stateDirectory, name, { ...state, ariCheckNotBefore: null } as RenewState);
+    writeState(globalFor(root).stateDirectory, name, { ...state, ariCheckNotBefore: null });
     const certId = ariCertId(readFileSync(settings.certFile, 'utf8'));
     assert.ok(certId);
     return { settings, certId };
   }
 
-  function state(name: string): RenewState {
+  function state(name: string): RenewalState {
     const st = readState(globalFor(root).stateDirectory, name);
     assert.ok(st.ok);
-    return st.state as RenewState;
+    return st.state;
   }
 
   test('a future window: not due, the answer is remembered, and not asked again before Retry-After', async () => {

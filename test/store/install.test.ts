@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -46,7 +47,8 @@ test('first install: five static symlinks through current into a complete genera
   const gen = readlinkSync(join(target, 'current'));
   assert.match(gen, /^\.gen-/);
   assert.equal(statSync(join(target, gen)).mode & 0o777, 0o750);
-  assert.equal(statSync(target).mode & 0o777, 0o750);
+  // Traversable, so a service user in the group reaches its files; the generation guards the key.
+  assert.equal(statSync(target).mode & 0o777, 0o755);
   assert.equal(readFileSync(join(target, 'cert.pem'), 'utf8'), leaf.certPem);
   assert.equal(readFileSync(join(target, 'fullchain.pem'), 'utf8'), files.certPem + files.chainPem);
   assert.equal(readFileSync(join(target, 'full.pem'), 'utf8'), files.keyPem + files.certPem + files.chainPem);
@@ -177,7 +179,6 @@ test('configured group: files and generation get the group (root), unknown group
   installCertificate(join(dir, 'y'), files, { group: group[0] });
   assert.equal(statSync(join(dir, 'y', 'key.pem')).gid, gid);
   assert.equal(statSync(join(dir, 'y', readlinkSync(join(dir, 'y', 'current')))).gid, gid);
-  assert.equal(statSync(join(dir, 'y')).gid, gid, 'a directory we created gets the group');
 });
 
 test('leftovers of a crashed installer (partial generation, temp links) are pruned', async (t) => {
@@ -199,4 +200,23 @@ test('leftovers of a crashed installer (partial generation, temp links) are prun
     `no leftovers: ${entries.join(' ')}`,
   );
   assert.equal(gens(dir).length, 2);
+});
+
+test('onlyIf is checked under the install lock: false leaves everything untouched', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const target = join(dir, 'z');
+  const { files } = await issued();
+  let asked = 0;
+  const installed = installCertificate(target, files, {
+    onlyIf: () => {
+      asked++;
+      return false;
+    },
+  });
+  assert.equal(installed, false);
+  assert.equal(asked, 1);
+  assert.ok(!existsSync(join(target, 'current')), 'nothing may be installed when onlyIf says no');
+  assert.equal(installCertificate(target, files, { onlyIf: () => true }), true);
+  assert.ok(existsSync(join(target, 'current')));
 });
