@@ -2,6 +2,8 @@ import type { CertSettings } from '../config/settings.ts';
 
 /** A reload or post-run command gets this long; a hung hook must not hold the renewal lock forever. */
 export const HOOK_TIMEOUT_MS = 120_000;
+/** How long to wait for a unit that is still starting before reloading it. */
+export const ACTIVATION_WAIT_MS = 60_000;
 
 /**
  * After a successful install: `systemctl try-reload-or-restart UNIT` for each reload unit (reload
@@ -17,6 +19,7 @@ export async function runHooks(
   const { execa } = await import('execa');
   const failures: string[] = [];
   for (const unit of settings.reloadServices) {
+    await waitWhileStarting(execa, unit);
     const r = await execa('systemctl', ['try-reload-or-restart', unit], {
       reject: false,
       timeout: HOOK_TIMEOUT_MS,
@@ -47,6 +50,25 @@ export async function runHooks(
   for (const f of failures)
     log('warning', `${settings.name}: WARNING: ${f}; the new certificate stays installed`);
   return failures;
+}
+
+/**
+ * `try-reload-or-restart` does nothing for a unit that is still activating. On first boot that is
+ * exactly when renew may finish: the service started on the placeholder moments ago and would keep
+ * serving it. So wait (bounded) until the unit has left `activating`/`reloading`.
+ */
+async function waitWhileStarting(execa: typeof import('execa').execa, unit: string): Promise<void> {
+  const deadline = Date.now() + ACTIVATION_WAIT_MS;
+  while (Date.now() < deadline) {
+    const r = await execa('systemctl', ['show', '-p', 'ActiveState', '--value', unit], {
+      reject: false,
+      timeout: 10_000,
+      stdin: 'ignore',
+    });
+    const state = typeof r.stdout === 'string' ? r.stdout.trim() : '';
+    if (state !== 'activating' && state !== 'reloading') return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 function describe(exitCode: number | undefined, output: unknown): string {

@@ -269,8 +269,11 @@ describe('renew against pebble', { skip: !pebbleAvailable() && 'SKIPPED: pebble 
     const o = await run(settings, root);
     assert.equal(o.action, 'renewed', o.log);
     assert.equal(o.exitCode, 0);
+    // Each unit's state is read first (a unit still starting is waited for), then reloaded.
     assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), [
+      'show -p ActiveState --value nginx.service',
       'try-reload-or-restart nginx.service',
+      'show -p ActiveState --value postfix.service',
       'try-reload-or-restart postfix.service',
     ]);
     assert.equal(
