@@ -35,6 +35,8 @@ export interface ParallelOptions {
   mainThreadWorks?: boolean;
   /** Filled in when given: rows delivered by workers, and worker failures (recovered from). */
   stats?: { workerRows: number; workerErrors: string[] };
+  /** Code the workers run instead of this module: tests use it to make a worker fail. */
+  workerCode?: string;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function collectStatusParallel(
   const rows: (StatusRow | undefined)[] = new Array(n);
   const next = new SharedArrayBuffer(4);
   const input: WorkerInput = { [MARK]: true, settings, stateDirectory, now: now.getTime(), next };
-  const results = Array.from({ length: count }, () => runWorker(input));
+  const results = Array.from({ length: count }, () => runWorker(input, opts.workerCode));
 
   const counter = new Int32Array(next);
   if (opts.mainThreadWorks !== false || count === 0) {
@@ -73,7 +75,8 @@ export async function collectStatusParallel(
       if (opts.stats) opts.stats.workerRows += out.rows.length;
     } else opts.stats?.workerErrors.push(out.error);
   }
-  return rows.map((row, i) => row ?? statusOf(settings[i]!, stateDirectory, now));
+  // Array.from, not rows.map: map skips the holes a failed worker leaves, which are the point here.
+  return Array.from({ length: n }, (_, i) => rows[i] ?? statusOf(settings[i]!, stateDirectory, now));
 }
 
 /**
@@ -86,14 +89,16 @@ export function defaultWorkers(env: NodeJS.ProcessEnv = process.env): number {
   return availableParallelism() - 1;
 }
 
-function runWorker(input: WorkerInput): Promise<WorkerOutput> {
+function runWorker(input: WorkerInput, override?: string): Promise<WorkerOutput> {
   // The worker runs this very module (in the bundle: the chunk holding it), found through
   // import.meta.url, so the build needs no extra entry point. Under tsx (tests) the .ts source
   // needs tsx's loader, which Node 20 does not pass on to worker threads.
   const url = import.meta.url;
-  const code = url.endsWith('.ts')
-    ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url)}));`
-    : `import(${JSON.stringify(url)});`;
+  const code =
+    override ??
+    (url.endsWith('.ts')
+      ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url)}));`
+      : `import(${JSON.stringify(url)});`);
   return new Promise((resolve) => {
     let settled = false;
     const done = (out: WorkerOutput) => {

@@ -71,3 +71,33 @@ test('CERTGUARD_STATUS_WORKERS overrides the number of workers', () => {
   assert.equal(defaultWorkers({ CERTGUARD_STATUS_WORKERS: '3' }), 3);
   assert.ok(defaultWorkers({ CERTGUARD_STATUS_WORKERS: 'lots' }) >= 0);
 });
+
+test('a worker that throws or exits is recovered from: the main thread computes its rows', async (t) => {
+  const inst = await install(6);
+  t.after(inst.cleanup);
+  const config = loadConfigFile(inst.writeConfig());
+  const now = new Date();
+  const single = collectStatus(config, [], now);
+  for (const [code, error] of [
+    ["throw new Error('boom')", /boom/],
+    ['process.exit(3)', /exited with code 3/],
+    // Claims every certificate, then dies without delivering: nothing may be lost.
+    [
+      "const { workerData } = require('node:worker_threads'); Atomics.add(new Int32Array(workerData.next), 0, 1e6); process.exit(4)",
+      /exited with code 4/,
+    ],
+  ] as const) {
+    const stats = { workerRows: 0, workerErrors: [] as string[] };
+    const rows = await collectStatusParallel(config, [], now, {
+      workers: 2,
+      minPerWorker: 1,
+      mainThreadWorks: false,
+      stats,
+      workerCode: code,
+    });
+    assert.equal(stats.workerRows, 0);
+    assert.equal(stats.workerErrors.length, 2);
+    for (const e of stats.workerErrors) assert.match(e, error);
+    assert.deepEqual(rows, single);
+  }
+});
