@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
 import { reportError } from './report-error.ts';
 import { statusCommand } from './status-command.ts';
@@ -32,19 +32,14 @@ export async function runCli(argv: string[]): Promise<number> {
           '75 (renew) renewal failed but the installed certificate is still usable.',
       )
       .fail((msg, err) => {
-        throw err ?? new UsageErrorFromYargs(msg);
+        // yargs' own validation failures (unknown option, missing argument) arrive as a message or
+        // as a YError: both are usage errors (exit 2). Anything else came from a command handler.
+        if (!err || err.name === 'YError') throw new UsageError(msg || err?.message || 'invalid arguments');
+        throw err;
       })
       .parseAsync();
   } catch (err) {
-    return reportError(err instanceof UsageErrorFromYargs ? err.toUsage() : err, EXIT.unusable);
+    return reportError(err, EXIT.unusable);
   }
   return result.code;
-}
-
-import { UsageError } from '../exit-codes.ts';
-
-class UsageErrorFromYargs extends Error {
-  toUsage(): UsageError {
-    return new UsageError(this.message);
-  }
 }

@@ -67,7 +67,7 @@ export async function renewCertificate(
   try {
     return await runRenewal(settings, global, opts);
   } finally {
-    if (opts.config?.prometheusFile) await refreshMetrics(opts.config, opts.log);
+    if (opts.config?.prometheusFile) await refreshMetrics(opts.config, settings.name, opts.log);
   }
 }
 
@@ -354,10 +354,11 @@ function tryLock(global: GlobalSettings, name: string, waitMs: number): Promise<
   return acquireLock(lockPath(global.stateDirectory, name), { waitMs, pollMs: 100 });
 }
 
-async function refreshMetrics(config: RawConfig, log: LogFn): Promise<void> {
+/** Updates this certificate's samples (the others are re-read at most hourly: see refresh.ts). */
+async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
   try {
     const { refreshMetricsFile } = await import('../status/refresh.ts');
-    refreshMetricsFile(config);
+    refreshMetricsFile(config, new Date(), [name]);
   } catch (err) {
     log(
       'warning',
