@@ -47,38 +47,6 @@ for (const [ok, what] of [
   }
 }
 
-/**
- * certguard-main.ts routes `renew` through yargs today; this bundles the lean entry
- * (runRenewArgv: the preflight's flag parser) that it can route to instead, to measure the gain.
- */
-async function bundleLeanRenew(outdir: string): Promise<string> {
-  const { build } = await import('esbuild');
-  mkdirSync(outdir, { recursive: true });
-  const entry = join(outdir, 'lean-entry.ts');
-  const command = new URL('../src/cli/renew-command.ts', import.meta.url).pathname;
-  writeFileSync(
-    entry,
-    `import { runRenewArgv } from ${JSON.stringify(command)};\nprocess.exitCode = await runRenewArgv(process.argv.slice(3));\n`,
-  );
-  await build({
-    entryPoints: { certguard: entry },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    define: { CERTGUARD_VERSION: '"bench"' },
-    banner: {
-      js: "import { createRequire as __cgCreateRequire } from 'node:module'; const require = __cgCreateRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
-  return join(outdir, 'certguard.mjs');
-}
-
 interface Sample {
   ms: number;
   rssKiB: number;
@@ -141,7 +109,6 @@ const { dir, cleanup } = tempDir('certguard-bench-renew-');
 const stopList: (() => Promise<void>)[] = [];
 try {
   const bin = await bundleCli(join(dir, 'bundle'));
-  const leanBin = await bundleLeanRenew(join(dir, 'lean'));
   const node = process.execPath;
   let pebble = await startPebble({ validitySeconds: 90 * 86400 });
   stopList.push(() => pebble.stop());
@@ -224,12 +191,6 @@ try {
     {
       name: 'certguard renew (steady state)',
       argv: () => [node, bin, 'renew', steady.name, '--config', steady.config],
-      expect: 0,
-      runs: RUNS,
-    },
-    {
-      name: 'certguard renew (steady state, lean renew entry)',
-      argv: () => [node, leanBin, 'renew', steady.name, '--config', steady.config],
       expect: 0,
       runs: RUNS,
     },
