@@ -273,36 +273,9 @@ describe('against pebble', { skip: !pebbleAvailable() && 'SKIPPED: pebble not in
   });
 });
 
-/** The yargs-free entry that certguard-main.ts can route `renew` to (same flags, same codes). */
-function lean(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const entry = join(tmp.dir, 'lean-entry.mts');
-  if (!existsSync(entry)) {
-    const command = new URL('../../src/cli/renew-command.ts', import.meta.url).href;
-    writeFileSync(
-      entry,
-      `import { runRenewArgv } from ${JSON.stringify(command)};\nprocess.exitCode = await runRenewArgv(process.argv.slice(2));\n`,
-    );
-  }
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-      env: { ...process.env, JOURNAL_STREAM: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (c) => resolve({ code: c, stdout, stderr }));
-  });
-}
-
-describe('lean entry (runRenewArgv)', () => {
+describe("flag parsing (the preflight's parser)", () => {
   test('--help prints the usage and exits 0', async () => {
-    const r = await lean(['--help']);
+    const r = await cli(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /certguard renew NAME/);
     assert.match(r.stdout, /75 {2}renewal was due and failed/);
@@ -315,7 +288,7 @@ describe('lean entry (runRenewArgv)', () => {
       [['a', 'b'], /at most one certificate NAME/],
       [['--directory', '/x', '--domain', 'a', '--eab-kid', 'k'], /--eab-kid and --eab-hmac-file/],
     ] as [string[], RegExp][]) {
-      const r = await lean(args);
+      const r = await cli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -328,7 +301,7 @@ describe('lean entry (runRenewArgv)', () => {
     installCertificate(dir, { certPem: leaf.certPem, chainPem: intermediate.certPem, keyPem: leaf.keyPem });
     const counter = await countingListener();
     t.after(() => counter.close());
-    const r = await lean([
+    const r = await cli([
       ...flagArgs(dir, counter.url, join(tmp.dir, 'lean-state')),
       '--domain',
       'www.example.com',
