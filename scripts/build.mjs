@@ -1,11 +1,11 @@
-// Bundles the two executables.
-// - certguard: code-split, so that ACME code (acme-client, axios) loads only when renew runs.
-// - certguard-preflight: ONE file holding only the check path. It runs as ExecStartPre= before
-//   every TLS service, so start-up time is its point (see bench/preflight.mjs): as an entry of the
-//   split build it loaded 14 module files, and resolving, reading and compiling them cost about a
-//   tenth of Node's own start-up. Its dynamic imports (unit mode: trigger a renewal, renew inline,
-//   install a placeholder) stay lazy: they point at entries of the certguard build under
-//   dist/lazy/, loaded only when a unit actually needs them.
+// Bundles the two executables, each ONE file, because start-up time is their point (see bench/):
+// as entries of a split build they loaded 14-22 module files, and resolving, reading and compiling
+// them cost about a tenth of Node's own start-up.
+// - certguard-preflight: only the check path (it runs as ExecStartPre= before every TLS service).
+// - certguard: the check path and renew's local decision (a timer runs it often; usually not due).
+// Their dynamic imports (yargs CLI and status, ACME client once renewal is due, unit mode's
+// placeholder and inline renewal, hooks) are lazy entries of a code-split build under dist/lazy/,
+// loaded only when a run needs them.
 //
 // `node scripts/build.mjs` builds into dist/ (or $CERTGUARD_OUTDIR). Tests that need a private
 // copy (others may rebuild dist/ at any moment) can `import { buildCertguard }` and pass a
@@ -33,30 +33,36 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
   };
   rmSync(out, { recursive: true, force: true });
 
-  // The preflight first: its relative dynamic imports name the lazy entries certguard must provide.
+  // The two executables are single files, so that start-up reads and compiles one module: the
+  // check path, and for certguard also the not-due renew path. Their relative dynamic imports
+  // (yargs CLI, ACME client, placeholder, hooks, ...) become lazy entries of a split build under
+  // dist/lazy/, loaded only when a run needs them.
   const lazy = {};
+  const lazyEntries = {
+    name: 'lazy-entries',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const source = relative(ROOT, join(args.resolveDir, args.path));
+        const name = `lazy/${source.replace(/^src\//, '').replace(/\.ts$/, '')}`;
+        lazy[name] = source;
+        // Relative to the importing bundle, which sits at the top of outdir.
+        return { path: `./${name}.mjs`, external: true };
+      });
+    },
+  };
   await build({
     ...common,
-    entryPoints: { 'certguard-preflight': 'src/cli/preflight-main.ts' },
+    entryPoints: {
+      'certguard-preflight': 'src/cli/preflight-main.ts',
+      certguard: 'src/cli/certguard-main.ts',
+    },
     splitting: false,
-    plugins: [
-      {
-        name: 'lazy-entries',
-        setup(b) {
-          b.onResolve({ filter: /^\./ }, (args) => {
-            if (args.kind !== 'dynamic-import') return undefined;
-            const source = relative(ROOT, join(args.resolveDir, args.path));
-            const name = `lazy/${source.replace(/^src\//, '').replace(/\.ts$/, '')}`;
-            lazy[name] = source;
-            return { path: `./${name}.mjs`, external: true };
-          });
-        },
-      },
-    ],
+    plugins: [lazyEntries],
   });
   await build({
     ...common,
-    entryPoints: { certguard: 'src/cli/certguard-main.ts', ...lazy },
+    entryPoints: lazy,
     chunkNames: 'chunks/[name]-[hash]',
     splitting: true,
     // acme-client and axios are CommonJS: give the ESM bundle a require().

@@ -1,5 +1,8 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { type Level, writeLine } from '../output/journal.ts';
+import { outcomeJson, outcomeLine } from '../renew/outcome-text.ts';
+import { renewCertificate } from '../renew/renew.ts';
+import { resolveRenewTarget } from '../renew/target.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
 import { reportError } from './report-error.ts';
 
@@ -39,8 +42,8 @@ const SPEC: Record<string, FlagSpec> = {
  * `certguard renew ARGS`: thin: parse, resolve settings, call renewCertificate, print one line (or
  * JSON), set the exit code. It uses the preflight's dependency-free parser rather than yargs,
  * because a timer's not-due run should cost little more than Node's own start-up and loading
- * yargs alone costs about as much again (see bench/renew-vs-lego.ts). The renew modules are
- * imported only after parsing, so `--help` and usage errors stay cheap.
+ * yargs alone costs about as much again (see bench/renew-vs-lego.ts). The not-due path is bundled
+ * into certguard.mjs itself; ACME code is a lazy file loaded only when renewal is due.
  */
 export async function runRenewArgv(argv: readonly string[]): Promise<number> {
   try {
@@ -59,9 +62,6 @@ export async function runRenewArgv(argv: readonly string[]): Promise<number> {
 }
 
 async function runRenew(a: Record<string, unknown>): Promise<number> {
-  const { resolveRenewTarget } = await import('../renew/target.ts');
-  const { renewCertificate } = await import('../renew/renew.ts');
-  const { outcomeJson, outcomeLine } = await import('../renew/outcome-text.ts');
   const json = a.json === true;
   const target = resolveRenewTarget({
     ...(str(a.name) !== undefined ? { name: str(a.name) } : {}),

@@ -256,13 +256,24 @@ test('status loads no ACME or HTTP code (source run, every module recorded)', ()
     loaded.some((u) => u.endsWith('/src/status/row.ts')),
     'the recorder saw the status modules',
   );
-  // From src/renew only the pure due-decision (shared so status and renew agree on "due").
-  const bad = loaded.filter(
-    (u) =>
-      /\/src\/acme\/|acme-client|axios|node-forge|node:(https?|net|tls|dns)$/.test(u) ||
-      (u.includes('/src/renew/') && !u.endsWith('/src/renew/decide.ts')),
+  // The entry (certguard-main.ts) bundles renew's local decision path for start-up speed; what
+  // status must never load is ACME, HTTP or hook (execa) code.
+  const bad = loaded.filter((u) =>
+    /\/src\/acme\/|\/src\/renew\/hooks\.ts$|acme-client|axios|node-forge|execa|node:(https?|net|tls|dns)$/.test(
+      u,
+    ),
   );
   assert.deepEqual(bad, []);
+});
+
+test('src/status imports from src/renew only the pure due decision (status and renew agree on "due")', () => {
+  const dir = fileURLToPath(new URL('../../src/status/', import.meta.url));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const imports = [...readFileSync(join(dir, file), 'utf8').matchAll(/from '(\.\.\/renew\/[^']+)'/g)].map(
+      (m) => m[1],
+    );
+    for (const i of imports) assert.equal(i, '../renew/decide.ts', `${file} imports ${i}`);
+  }
 });
 
 test('the bundled CLI: status loads no chunk holding ACME code', async (t) => {
