@@ -19,7 +19,7 @@ export function ecPkcs8ToJwk(der: Buffer): JsonWebKey | undefined {
   }
 }
 
-/** The same for `-----BEGIN EC PRIVATE KEY-----` (SEC1, as lego and `openssl ecparam` write). */
+/** The same for SEC1 `EC PRIVATE KEY` PEM blocks (as lego and `openssl ecparam` write them). */
 export function ecSec1ToJwk(der: Buffer): JsonWebKey | undefined {
   try {
     return sec1Jwk(der, undefined);

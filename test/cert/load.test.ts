@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadCertificates, loadPrivateKey } from '../../src/cert/load.ts';
-import { type Issued, keyPemAs, makeCert, tempDir, writeFile } from '../helpers/fixtures.ts';
+import { type Issued, keyPemAs, makeCert, pemBlock, tempDir, writeFile } from '../helpers/fixtures.ts';
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
@@ -98,8 +98,7 @@ describe('loadPrivateKey', () => {
     ['encrypted PKCS#8', () => keyPemAs(leaf, 'pkcs8', 'pw'), /is encrypted/],
     [
       'a key block with damaged DER',
-      () =>
-        `-----BEGIN PRIVATE KEY-----\n${Buffer.from('garbage inside').toString('base64')}\n-----END PRIVATE KEY-----\n`,
+      () => pemBlock('PRIVATE KEY', Buffer.from('garbage inside').toString('base64')),
       /the private key cannot be parsed/,
     ],
   ];

