@@ -10,7 +10,10 @@ import { AcmeFailure } from './types.ts';
 
 export type AcmeModule = typeof AcmeClient;
 
-/** The parts of acme-client 5.4.0's internal HttpClient we rely on (not in its public types). */
+/**
+ * The parts of acme-client 5.4.0's internal HttpClient we rely on (not in its public types).
+ * package.json pins acme-client to exactly 5.4.0 for this reason: re-run test/acme before bumping.
+ */
 interface HttpClientInternals {
   directoryUrl: string;
   externalAccountBinding?: { kid?: string; hmacKey?: string };
