@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { inspectCertificate } from '../../src/check/inspect.ts';
 import type { CertSettings } from '../../src/config/settings.ts';
 import { renewCertificate } from '../../src/renew/renew.ts';
+import { CERT_FILE_NAMES } from '../../src/store/install.ts';
 import type { FailureClass } from '../../src/store/state.ts';
 import { readState } from '../../src/store/state.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
@@ -21,8 +22,7 @@ import { collectLog, globalFor, pebbleSettings } from './support.ts';
 const DEADLINE_SLACK_MS = 5000;
 const BUDGET_MS = 4000;
 
-const FILES = ['cert.pem', 'chain.pem', 'fullchain.pem', 'key.pem', 'full.pem'];
-const read = (dir: string) => FILES.map((f) => readFileSync(join(dir, f), 'utf8'));
+const read = (dir: string) => CERT_FILE_NAMES.map((f) => readFileSync(join(dir, f), 'utf8'));
 
 describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebble not installed' }, () => {
   let pebble: Pebble;
