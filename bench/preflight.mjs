@@ -21,8 +21,8 @@ const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
 const asJson = args.includes('--json');
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
-const PREFLIGHT = join(dist, 'certguard-preflight.mjs');
-const CERTGUARD = join(dist, 'certguard.mjs');
+const PREFLIGHT = join(dist, 'certguard-preflight.cjs');
+const CERTGUARD = join(dist, 'certguard.cjs');
 const TIME = '/usr/bin/time';
 
 for (const [path, hint] of [
