@@ -5,10 +5,12 @@
 // command alike. Wall time from a monotonic clock around each spawn, CPU time from bash's
 // `times`, peak RSS from GNU time's %M. Needs bash, GNU time (/usr/bin/time) and openssl.
 //
-//   npm run build && node bench/preflight.mjs [--runs 30] [--json]
+//   npm run build && node bench/preflight.mjs [--runs 30] [--json] [--baseline DIR]
 //
-// A bare Node script doing only the same node:crypto calls is measured too: the least any Node
-// implementation of this check pays, which tells certguard's own cost from the runtime's.
+// A bare Node script (CommonJS, as the executables are) doing only the same node:crypto calls is
+// measured too: the least any Node implementation of this check pays, which tells certguard's own
+// cost from the runtime's. --baseline DIR adds the preflight of another build (an older dist/,
+// certguard-preflight.cjs or .mjs) to the same interleaved run, for a before/after comparison.
 // Fixtures (leaf + chain, a 100-SAN leaf, a 4-certificate chain) are generated with openssl in a
 // temporary directory that is removed at the end.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -24,6 +26,16 @@ const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
 const PREFLIGHT = join(dist, 'certguard-preflight.cjs');
 const CERTGUARD = join(dist, 'certguard.cjs');
 const TIME = '/usr/bin/time';
+const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+const BASELINE =
+  baselineDir &&
+  ['certguard-preflight.cjs', 'certguard-preflight.mjs']
+    .map((f) => join(baselineDir, f))
+    .find((f) => existsSync(f));
+if (baselineDir && !BASELINE) {
+  console.error(`bench: no certguard-preflight.cjs or .mjs in ${baselineDir}`);
+  process.exit(2);
+}
 
 for (const [path, hint] of [
   [PREFLIGHT, 'run `npm run build` first'],
@@ -75,6 +87,14 @@ try {
       name: 'certguard check, valid cert + chain + key',
       argv: [node, CERTGUARD, 'check', '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
     },
+    ...(BASELINE
+      ? [
+          {
+            name: `baseline ${BASELINE}, valid cert + chain + key`,
+            argv: [node, BASELINE, '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
+          },
+        ]
+      : []),
     {
       // Reference: the least any Node program doing this check must pay (node:crypto + the calls).
       name: 'reference: bare node:crypto script, same checks',
@@ -202,11 +222,11 @@ function makeFixtures(d) {
     writeFileSync(join(d, out), names.map((n) => execFileSync('cat', [join(d, n)])).join(''));
     return join(d, out);
   };
-  const bareScript = join(d, 'bare.mjs');
+  const bareScript = join(d, 'bare.cjs');
   writeFileSync(
     bareScript,
-    `import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+    `const { X509Certificate, createPrivateKey } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const [leaf, issuer] = readFileSync(${JSON.stringify(join(d, 'fullchain.pem'))}, 'latin1')
   .match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)
   .map((pem) => new X509Certificate(pem));
