@@ -11,16 +11,20 @@
 // measured too: the least any Node implementation of this check pays, which tells certguard's own
 // cost from the runtime's. --baseline DIR adds the preflight of another build (an older dist/,
 // certguard-preflight.cjs or .mjs) to the same interleaved run, for a before/after comparison.
+// --instructions also runs each command once under valgrind (callgrind) and reports the number of
+// instructions it executed: slow (~30 s a command), but hardly disturbed by other load on the
+// machine, which makes wall times noisy on a shared host.
 // Fixtures (leaf + chain, a 100-SAN leaf, a 4-certificate chain) are generated with openssl in a
 // temporary directory that is removed at the end.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
 const asJson = args.includes('--json');
+const withInstructions = args.includes('--instructions');
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
 const PREFLIGHT = join(dist, 'certguard-preflight.cjs');
@@ -129,6 +133,9 @@ try {
     }
   }
 
+  const loadAfterWall = loadavg();
+  const instructions = new Map(withInstructions ? commands.map((c) => [c, countInstructions(c.argv)]) : []);
+
   const floor = commands.find((c) => c.floor);
   const floorWall = median(samples.get(floor).wall);
   const floorRss = median(samples.get(floor).rss);
@@ -151,10 +158,17 @@ try {
       peakRssKiB: rss,
       rssRatio: round(rss / floorRss, 2),
       meetsTarget: c.target ? wall / floorWall <= 1.15 && rss / floorRss <= 1.3 : undefined,
+      ...(withInstructions
+        ? {
+            instructions: instructions.get(c),
+            insRatio: round(instructions.get(c) / instructions.get(floor), 3),
+          }
+        : {}),
     };
   });
+  const load = loadAfterWall.map((l) => l.toFixed(2)).join(' ');
   if (asJson) {
-    console.log(JSON.stringify({ runs, node: process.version, rows }, null, 2));
+    console.log(JSON.stringify({ runs, node: process.version, loadavg: loadAfterWall, rows }, null, 2));
   } else {
     console.log(`${runs} interleaved runs per command, medians; node ${process.version}`);
     console.log(
@@ -169,9 +183,27 @@ try {
     }
     console.log('targets (on the medians): wall ≤ 1.15 × floor, peak RSS ≤ 1.3 × floor');
     console.log('best wall = fastest run; CPU = median user+system time: both less disturbed by other load');
+    console.log(`load average (1, 5, 15 min) after the timed runs: ${load}`);
+    if (withInstructions) {
+      console.log('\n| command | instructions (valgrind) | × floor |\n|---|---|---|');
+      for (const r of rows)
+        console.log(`| ${r.command} | ${(r.instructions / 1e6).toFixed(1)} M | ${r.insRatio} |`);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Instructions `argv` executes, all threads (valgrind's callgrind; JIT code needs --smc-check). */
+function countInstructions(argv) {
+  const r = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', ...argv],
+    { encoding: 'utf8' },
+  );
+  const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+  if (!m) throw new Error(`valgrind could not count ${argv.join(' ')}: ${r.error?.message ?? r.stderr}`);
+  return Number(m[1]);
 }
 
 function median(xs) {
