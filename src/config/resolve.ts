@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { domainProblem, normalizeName } from '../cert/names.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
-import { parseDuration, parseRenewBefore } from './duration.ts';
+import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import {
   type CertSettings,
   type Challenge,
@@ -66,7 +66,9 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     chainFile: undefined,
     domains: canonicalDomains(merged.domains ?? [], `${where}.domains`),
     minValiditySeconds:
-      merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),
+      merged.minValidity === undefined
+        ? 0
+        : parseDuration(merged.minValidity, `${where}.minValidity`, VALIDITY_RULE),
     renewBefore: parseRenewBefore(merged.renewBefore ?? DEFAULT_RENEW_BEFORE, `${where}.renewBefore`),
     keyType: oneOf(merged.keyType ?? 'ec256', KEY_TYPES, `${where}.keyType`) as KeyType,
     server: merged.server,
@@ -124,7 +126,9 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
   if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
   if (e.dnsHook !== undefined) {
     const propagationSeconds =
-      e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
+      e.dnsPropagation === undefined
+        ? 0
+        : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`, WAIT_RULE);
     return { type: 'dns', hook: e.dnsHook, propagationSeconds };
   }
   return undefined;
