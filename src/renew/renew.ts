@@ -8,7 +8,14 @@ import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
-import { emptyState, type FailureClass, type RenewalState, readState, writeState } from '../store/state.ts';
+import {
+  droppedWarning,
+  emptyState,
+  type FailureClass,
+  type RenewalState,
+  readState,
+  writeState,
+} from '../store/state.ts';
 import { ARI_AFTER_ISSUANCE_SECONDS, ARI_TIMEOUT_MS, ariQueryDue, refreshAri } from './ari-refresh.ts';
 import { backoffUntil, recordFailure, recordSuccess } from './backoff.ts';
 import { type DueDecision, type DueReason, decideRenewal } from './decide.ts';
@@ -111,7 +118,7 @@ async function runRenewal(
   }
   if (!decision.due) return notDue(verdict, decision);
 
-  const blocked = opts.force ? undefined : backoffUntil(state, now);
+  const blocked = opts.force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
   if (blocked) return backoffOutcome(verdict, state, decision, blocked);
 
   let lock: LockHandle | undefined;
@@ -139,7 +146,7 @@ async function runRenewal(
       const force = opts.force && verdict.fingerprint256 === before;
       decision = decide(settings, verdict, state, force, now, ariOn);
       if (!decision.due) return notDue(verdict, decision);
-      const until = force ? undefined : backoffUntil(state, now);
+      const until = force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
       if (until) return backoffOutcome(verdict, state, decision, until);
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
@@ -150,7 +157,7 @@ async function runRenewal(
       const failure = classifyFailure(err);
       now = clock();
       verdict = inspectCertificate(settings, now);
-      state = recordFailure(state, failure, verdict.usable ? verdict.remainingSeconds : null, now);
+      state = recordFailure(state, failure, usableSeconds(verdict), now);
       saveState(global, settings.name, state, log);
       return failed(verdict, decision, failure, state.nextAttemptNotBefore ?? undefined);
     }
@@ -268,6 +275,11 @@ export function checkRenewSettings(settings: CertSettings): void {
   }
 }
 
+/** What the backoff rules need to know about the installed certificate. */
+function usableSeconds(verdict: Verdict): number | null {
+  return verdict.usable ? verdict.remainingSeconds : null;
+}
+
 function decide(
   settings: CertSettings,
   verdict: Verdict,
@@ -330,10 +342,16 @@ function failed(
   };
 }
 
-/** A corrupt state file is reported and replaced, never fatal: the certificate matters more. */
+/**
+ * A corrupt state file is reported and replaced, never fatal: the certificate matters more. A
+ * file with some malformed fields keeps the good ones (one warning names the others).
+ */
 function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
-  if (read.ok) return read.state;
+  if (read.ok) {
+    if (read.dropped) log('warning', `${name}: ${droppedWarning(global.stateDirectory, name, read.dropped)}`);
+    return read.state;
+  }
   log('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
   return emptyState();
 }
