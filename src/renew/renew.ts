@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { coversName } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
+import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
-import { inspectCertificate } from '../check/inspect.ts';
+import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
-import { installCertificate } from '../store/install.ts';
+import { generationContents, installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
 import {
   droppedWarning,
@@ -44,7 +44,7 @@ export interface RenewOutcome {
   action: RenewAction;
   /** Of the certificate installed after the run. */
   verdict: Verdict;
-  failure?: { class: FailureClass; message: string };
+  failure?: { class: FailureClass; message: string; reasons?: ReasonCode[] };
   /** ISO: when renewal becomes due (not-due, renewed) or the next attempt is allowed (failures). */
   nextCheck?: string;
   /** Why renewal was due (empty when not due). */
@@ -222,13 +222,21 @@ async function orderAndInstall(
     },
     log,
   });
-  const { X509Certificate } = await import('node:crypto');
-  const leaf = new X509Certificate(issued.certPem);
-  const uncovered = settings.domains.filter((d) => !coversName(leaf, d));
-  if (uncovered.length > 0) {
+  // The new files are judged exactly as the preflight will judge them once installed: a CA that
+  // answers with an expired, not-yet-valid, badly chained or too short certificate must never
+  // replace a working one.
+  const candidate = inspectCandidate(
+    settings,
+    { fullchainPem: generationContents(issued)['fullchain.pem'], keyPem: issued.keyPem },
+    new Date(),
+  );
+  if (!candidate.usable) {
+    const codes = candidate.reasons.map((r) => r.code);
     throw new RenewFailure(
-      'ca-error',
-      `the CA issued a certificate that does not cover ${uncovered.join(', ')}`,
+      'bad-certificate',
+      `the CA issued a certificate that would not be usable (${codes.join(', ')}: ${candidate.reasons.map((r) => r.message).join('; ')}); nothing was installed`,
+      undefined,
+      codes,
     );
   }
   try {
@@ -240,7 +248,7 @@ async function orderAndInstall(
     const e = err as Error;
     throw new RenewFailure('local-io', `install into ${settings.directory} failed: ${e.message}`);
   }
-  log('info', `${settings.name}: installed the new certificate (serial ${leaf.serialNumber.toLowerCase()})`);
+  log('info', `${settings.name}: installed the new certificate (serial ${candidate.serial?.toLowerCase()})`);
 }
 
 /** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
@@ -329,7 +337,7 @@ function backoffOutcome(
 function failed(
   verdict: Verdict,
   decision: DueDecision,
-  failure: { class: FailureClass; message: string },
+  failure: { class: FailureClass; message: string; reasons?: ReasonCode[] },
   nextCheck?: string,
 ): RenewOutcome {
   return {
@@ -337,7 +345,11 @@ function failed(
     action: verdict.usable ? 'soft-failure' : 'hard-failure',
     verdict,
     dueReasons: decision.reasons,
-    failure: { class: failure.class, message: failure.message },
+    failure: {
+      class: failure.class,
+      message: failure.message,
+      ...(failure.reasons ? { reasons: failure.reasons } : {}),
+    },
     ...(nextCheck ? { nextCheck } : {}),
   };
 }

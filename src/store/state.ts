@@ -5,13 +5,21 @@ import { cleanText } from '../output/sanitize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 /** How a renewal attempt failed; a stable interface (state file, status, metrics, logs). */
-export type FailureClass = 'ca-unreachable' | 'ca-error' | 'rate-limited' | 'challenge-failed' | 'local-io';
+export type FailureClass =
+  | 'ca-unreachable'
+  | 'ca-error'
+  | 'rate-limited'
+  | 'challenge-failed'
+  | 'local-io'
+  /** The CA issued a certificate that would not be usable (judged by decide(), not installed). */
+  | 'bad-certificate';
 export const FAILURE_CLASSES: readonly FailureClass[] = [
   'ca-unreachable',
   'ca-error',
   'rate-limited',
   'challenge-failed',
   'local-io',
+  'bad-certificate',
 ];
 
 /** The CA's ARI answer (RFC 9773), kept so the next run needs no network to honour it. */
