@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { hasNixInstantiate, nixInstantiate, nixpkgsLib, REPO, skipLoudly } from './nix-eval.ts';
+import { hasNixInstantiate, nixInstantiate, nixpkgsLib, REPO, skipLoudly, stubScripts } from './nix-eval.ts';
 
 const EVAL = join(REPO, 'test/nix/nixos/eval.nix');
 export const CERTGUARD_MODULE = join(REPO, 'nix/module.nix');
@@ -120,6 +120,8 @@ export interface NixosEval<X = unknown> {
   users: Record<string, { group: string; isSystemUser: boolean; extraGroups: string[]; home: string | null }>;
   groups: string[];
   extra: X;
+  /** Scripts the stand-in trivial builders were asked for, by store path (nix-eval.ts stubScripts). */
+  scripts: Record<string, string>;
 }
 
 function args(env: NixosEnv, req: NixosEvalRequest, extraFile: string | undefined): string[] {
@@ -165,7 +167,7 @@ function run(env: NixosEnv, req: NixosEvalRequest) {
 export function evalNixos<X = unknown>(env: NixosEnv, req: NixosEvalRequest): NixosEval<X> {
   const r = run(env, req);
   if (r.status !== 0) throw new Error(`NixOS evaluation failed (${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout) as NixosEval<X>;
+  return { ...(JSON.parse(r.stdout) as Omit<NixosEval<X>, 'scripts'>), scripts: stubScripts(r.stderr) };
 }
 
 /** Evaluates a configuration that must be rejected by the types; returns Nix's error text. */

@@ -36,13 +36,21 @@ let
     meta.mainProgram = lib.getName name;
   };
 
+  # Every script is also reported on stderr as `trace: {"certguardStubScript":PATH,"text":TEXT}`,
+  # so a test can write it where the unit expects it (test/nix/nix-eval.ts, stubScripts).
   script =
     name: text:
-    mkFake {
-      inherit name;
-      passthru.text = text;
-      meta.mainProgram = name;
-    };
+    let
+      drv = mkFake {
+        inherit name;
+        passthru.text = text;
+        meta.mainProgram = name;
+      };
+    in
+    builtins.trace (builtins.toJSON {
+      certguardStubScript = drv.outPath;
+      inherit text;
+    }) drv;
 
   names = [
     "bash"
@@ -104,6 +112,12 @@ let
             meta = args.meta or { };
           }
         );
+
+      # importNpmLock's shape: a function with npmConfigHook beside it.
+      importNpmLock = {
+        __functor = _: _args: package "npm-deps";
+        npmConfigHook = package "npm-config-hook";
+      };
 
       callPackage = fn: args: lib.callPackageWith pkgs fn args;
     };
