@@ -231,9 +231,10 @@ in
       );
       example = literalExpression ''pkgs.writeShellScript "dns-hook" "..."'';
       description = ''
-        dns-01 (needed for wildcard names): an executable (a package, whose main program runs;
-        a path, copied to the store; or a command string; run without a shell, so no
-        arguments here) called as `HOOK present FQDN VALUE` and `HOOK cleanup FQDN VALUE`,
+        dns-01 (needed for wildcard names): an executable (a derivation such as
+        `pkgs.writeShellScript`, or a package with `meta.mainProgram`, which then runs; a path,
+        copied to the store; or a command string; run without a shell, so no arguments here)
+        called as `HOOK present FQDN VALUE` and `HOOK cleanup FQDN VALUE`,
         lego's exec-provider convention, so existing lego hook scripts work. It must add the
         `_acme-challenge` TXT record on present (several values may share one name) and remove it
         on cleanup. Secrets it needs come from `credentialFiles`. Exactly one of `webroot`,
