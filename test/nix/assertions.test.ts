@@ -301,3 +301,21 @@ test('warning: inline renewal cannot use the dns hook credentials', (t) => {
   assert.match(r.warnings[0]!, /services\.certguard\.certs\."example\.org"\.renewInline/);
   assert.match(r.warnings[0]!, /credentialFiles/);
 });
+
+test("the test's systemd declarations reject what NixOS does: unit names without a type, bad Type=/Restart=", (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const rejected = (svc: object) =>
+    assert.throws(() => evalModule(lib, { systemd: { services: { demo: svc } } }), JSON.stringify(svc));
+  rejected({ wants: ['network-online'] });
+  rejected({ after: ['nginx'] });
+  rejected({ serviceConfig: { Type: 'one-shot' } });
+  rejected({ serviceConfig: { Restart: 'sometimes' } });
+  assert.doesNotThrow(() =>
+    evalModule(lib, {
+      systemd: {
+        services: { demo: { wants: ['network-online.target'], serviceConfig: { Type: 'oneshot' } } },
+      },
+    }),
+  );
+});
