@@ -30,6 +30,11 @@ const HOST = {
   },
 };
 
+/** NixOS's real security.acme on the same host, with these certificates. */
+function acme(certs: object): object {
+  return { acme: { acceptTerms: true, defaults: { email: 'admin@example.org' }, certs } };
+}
+
 function tempModules(
   t: { after: (f: () => void) => void },
   files: Record<string, string>,
@@ -114,16 +119,10 @@ test('a certificate in both security.acme.certs and services.certguard.certs is 
     withAcme: true,
     configuration: {
       ...HOST,
-      security: {
-        acme: {
-          acceptTerms: true,
-          defaults: { email: 'admin@example.org' },
-          certs: {
-            'example.org': { webroot: '/var/lib/acme/acme-challenge' },
-            'other.org': { webroot: '/srv/w' },
-          },
-        },
-      },
+      security: acme({
+        'example.org': { webroot: '/var/lib/acme/acme-challenge' },
+        'other.org': { webroot: '/srv/w' },
+      }),
     },
   });
   const both = r.failedAssertions.filter((m) => m.includes('both define'));
@@ -148,7 +147,7 @@ test("beside security.acme certificates, a certguard directory under /var/lib/ac
             certs: { 'example.org': { services: ['nginx'], directory } },
           },
         },
-        security: { acme: { acceptTerms: true, defaults: { email: 'admin@example.org' }, certs: acmeCerts } },
+        security: acme(acmeCerts),
       },
     }).failedAssertions;
   const other = { 'other.org': { webroot: '/srv/w' } };
@@ -190,13 +189,7 @@ test("systemd-analyze security: certguard's renew unit is no more exposed than s
     withAcme: true,
     configuration: {
       ...HOST,
-      security: {
-        acme: {
-          acceptTerms: true,
-          defaults: { email: 'admin@example.org' },
-          certs: { 'other.org': { webroot: '/srv/w' } },
-        },
-      },
+      security: acme({ 'other.org': { webroot: '/srv/w' } }),
     },
   });
   assert.deepEqual(r.failedAssertions, []);

@@ -9,7 +9,7 @@ import {
   skipWithoutSystemd,
   waitForOneshot,
 } from '../systemd/scenario-kit.ts';
-import { guestSystem } from './guest-files.ts';
+import { GUEST_PACKAGE, guestSystem } from './guest-files.ts';
 import { evalModule, requireEvaluator } from './nix-eval.ts';
 
 // The module's units under real systemd 252 against a real CA (pebble on the host's loopback,
@@ -40,12 +40,7 @@ test('unprivileged renew unit issues from pebble; postRun (+) writes outside the
       certguard: {
         enable: true,
         acceptTerms: true,
-        package: {
-          type: 'derivation',
-          name: 'certguard',
-          outPath: '/usr',
-          meta: { mainProgram: 'certguard' },
-        },
+        package: GUEST_PACKAGE,
         defaults: {
           email: 'admin@site.test',
           server: pebble.directoryUrl,
