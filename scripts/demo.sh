@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # certguard quick start: the main job, end to end, against a real ACME CA on loopback.
 #
-#   sudo scripts/demo.sh        (or: bash scripts/demo.sh as root)
+#   bash scripts/demo.sh        (as root, or as a user with sudo: it then re-runs itself with sudo)
 #
-# Installs what is missing (Debian: pebble, openssl; npm ci + build), starts Debian's pebble and
-# pebble-challtestsrv on 127.0.0.1 with free ports, then:
+# Installs what is missing (Debian: pebble, openssl; Node.js >= 20.19 via scripts/ensure-node.sh;
+# npm ci + build), starts Debian's pebble and pebble-challtestsrv on 127.0.0.1 with free ports,
+# then:
 #   1. certguard renew issues a certificate (real http-01 validation, 40-second certificates,
 #      renewal due 5 s before expiry so the demo's steps fit in the lifetime)
 #   2. certguard-preflight passes (exit 0)
@@ -14,6 +15,7 @@
 #   5. the certificate expires: certguard-preflight fails (exit 1)
 # Everything it starts is stopped by PID and its temporary directory removed, also on failure.
 set -euo pipefail
+. "$(dirname "$0")/as-root.sh"
 cd "$(dirname "$0")/.."
 REPO=$PWD
 
@@ -22,10 +24,6 @@ if [ -t 1 ]; then BOLD=$'\033[1m' GREEN=$'\033[32m' RED=$'\033[31m' OFF=$'\033[0
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$OFF"; }
 show() { printf '$ %s\n' "$*"; }
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/demo.sh: run as root (it may apt-get install pebble): sudo scripts/demo.sh" >&2
-  exit 2
-fi
 need_apt=()
 command -v pebble >/dev/null || need_apt+=(pebble)
 command -v pebble-challtestsrv >/dev/null || need_apt+=(pebble)
@@ -36,7 +34,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
-command -v node >/dev/null || { echo "scripts/demo.sh: Node.js >= 20.19 is needed (apt-get install nodejs or nodejs.org)" >&2; exit 2; }
+. scripts/ensure-node.sh
 if [ ! -d node_modules ]; then
   step "npm ci"
   npm ci --no-audit --no-fund
