@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { runCheck } from './check-command.ts';
 import { runRenewArgv } from './renew-command.ts';
+import { reportError } from './report-error.ts';
+import { COMMANDS, unknownCommand } from './unknown-command.ts';
 
 // `certguard check` takes the lean path shared with certguard-preflight (same parser, same output,
 // no yargs load), and so does `renew`, which a timer runs often and which is usually not due: both
@@ -11,6 +13,9 @@ if (argv[0] === 'check') {
   process.exitCode = await runCheck(argv.slice(1));
 } else if (argv[0] === 'renew') {
   process.exitCode = await runRenewArgv(argv.slice(1));
+} else if (argv[0] && !argv[0].startsWith('-') && !(COMMANDS as readonly string[]).includes(argv[0])) {
+  // A mistyped command is answered here, before its options are looked at (or yargs is loaded).
+  process.exitCode = reportError(unknownCommand(argv[0]));
 } else {
   const { runCli } = await import('./yargs-cli.ts');
   process.exitCode = await runCli(argv);
