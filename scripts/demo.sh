@@ -106,7 +106,9 @@ failures=0
 expect() { # expect CODE WHAT -- COMMAND...
   local want=$1 what=$2
   shift 3
-  show "${*#"$(command -v node) "}"
+  local cmd="$*"
+  cmd=${cmd#"$(command -v node) "}
+  show "node ${cmd//"$REPO/"/}"
   set +e
   "$@"
   local got=$?
