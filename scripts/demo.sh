@@ -8,7 +8,7 @@
 # then:
 #   1. certguard renew issues a certificate (real http-01 validation, 40-second certificates,
 #      renewal due 5 s before expiry so the demo's steps fit in the lifetime)
-#   2. certguard-preflight passes (exit 0)
+#   2. certguard-preflight passes (exit 0), and certguard status shows it
 #   3. the CA is stopped
 #   4. certguard-preflight still passes; renew is not due and opens no connection (exit 0);
 #      renew --force reports a soft failure (exit 75) and says how long the certificate stays valid
@@ -125,8 +125,9 @@ step "1. Issue a certificate: certguard renew demo"
 expect 0 "renewed" -- "${CERTGUARD[@]}" renew demo
 ls -l "$WORK/certs/demo" | sed 's/^/   /'
 
-step "2. The preflight (ExecStartPre=) passes"
+step "2. The preflight (ExecStartPre=) passes; status shows the certificate"
 expect 0 "usable" -- "${PREFLIGHT[@]}" demo
+expect 0 "every certificate usable" -- "${CERTGUARD[@]}" status
 
 step "3. The CA goes down"
 kill "$PEBBLE_PID"

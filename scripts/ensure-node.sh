@@ -5,13 +5,16 @@
 # too old, so on such a machine:
 #   1. no npm at all: install Debian's `nodejs` and `npm` (apt-get; Debian's npm runs on its node);
 #   2. install the official Node.js binary that the npm registry ships as the package
-#      node-linux-<arch> (no install scripts; nothing is fetched from anywhere else) into
-#      .cache/node/ of the repository (or $CERTGUARD_NODE_CACHE), once;
-#   3. put its bin/ first on PATH for the rest of the calling script.
+#      node-linux-<arch>, and npm itself (Debian's npm finds its modules only through Debian's
+#      node), into .cache/node/ of the repository (or $CERTGUARD_NODE_CACHE), once; no install
+#      scripts run and nothing is fetched from anywhere but the npm registry;
+#   3. put their bin directory first on PATH for the rest of the calling script.
 # A node that is new enough is used as it is. Needs root only for step 1.
 
-# The version installed when the machine's node is too old: the one the test suite runs on.
+# The versions installed when the machine's node is too old: the Node.js the test suite runs on,
+# and an npm that runs on it.
 CERTGUARD_NODE_VERSION=${CERTGUARD_NODE_VERSION:-20.20.2}
+CERTGUARD_NPM_VERSION=${CERTGUARD_NPM_VERSION:-10.9.9}
 
 # "20.19" from package.json's  "node": ">=20.19"  (read with sed: node may not be usable yet).
 certguard_node_wanted() {
@@ -52,26 +55,27 @@ certguard_ensure_node() {
       ;;
   esac
   cache=${CERTGUARD_NODE_CACHE:-$CERTGUARD_REPO/.cache/node}
-  bin=$cache/node_modules/node-linux-$arch/bin
+  bin=$cache/node_modules/.bin
   local have='no node on PATH'
   [ -z "$found" ] || have="$found ($("$found" --version 2>/dev/null || echo 'does not run')) is older than Node.js $want"
-  if [ -x "$bin/node" ] && certguard_node_ok "$bin/node" "$want"; then
+  if [ -x "$bin/node" ] && [ -x "$bin/npm" ] && certguard_node_ok "$bin/node" "$want"; then
     echo "ensure-node: $have: using $bin/node ($("$bin/node" --version))"
   else
-    echo "ensure-node: $have: installing node-linux-$arch@$CERTGUARD_NODE_VERSION (npm) into $cache"
+    local packages=("node-linux-$arch@$CERTGUARD_NODE_VERSION" "npm@$CERTGUARD_NPM_VERSION")
+    echo "ensure-node: $have: installing ${packages[*]} (npm) into $cache"
     if ! command -v npm >/dev/null; then
       # Debian's npm runs on Debian's node, however old: it only has to fetch one package.
       if [ -n "$found" ]; then certguard_apt_install npm || return; else certguard_apt_install nodejs npm || return; fi
     fi
     mkdir -p "$cache"
-    # --ignore-scripts: the package is the binary itself, nothing needs to run to install it.
+    # --ignore-scripts: the packages are the binary and plain JavaScript, nothing needs to run.
     npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
-      --loglevel=error "node-linux-$arch@$CERTGUARD_NODE_VERSION" >&2 || {
-      echo "ensure-node: npm could not install node-linux-$arch@$CERTGUARD_NODE_VERSION" >&2
+      --loglevel=error "${packages[@]}" >&2 || {
+      echo "ensure-node: npm could not install ${packages[*]}" >&2
       return 2
     }
-    if ! certguard_node_ok "$bin/node" "$want"; then
-      echo "ensure-node: $bin/node does not run or is older than $want" >&2
+    if ! certguard_node_ok "$bin/node" "$want" || ! PATH=$bin:$PATH "$bin/npm" --version >/dev/null; then
+      echo "ensure-node: the installed node or npm in $bin does not run (or node is older than $want)" >&2
       return 2
     fi
   fi

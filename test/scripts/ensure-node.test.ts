@@ -31,7 +31,7 @@ const WANTED = /"node":\s*">=\s*(\d+)\.(\d+)"/.exec(readFileSync(join(REPO, 'pac
 const PROBE = [
   'set -euo pipefail',
   `. ${JSON.stringify(SCRIPT)}`,
-  'echo "after: $(command -v node) $(node -p process.versions.node) npm $(npm --version)"',
+  'echo "after: $(command -v node) $(node -p process.versions.node) $(command -v npm) $(npm --version)"',
 ].join('\n');
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -50,11 +50,19 @@ function atLeastWanted(version: string): boolean {
   return major > wMajor || (major === wMajor && minor >= wMinor);
 }
 
-/** `after: PATH-TO-NODE VERSION npm X` from PROBE: the node the rest of the calling script uses. */
-function after_(out: string): { path: string; version: string } {
-  const m = /^after: (\S+) (\S+) npm \S+$/m.exec(out);
+/** `after: NODE VERSION NPM VERSION` from PROBE: the node and npm the rest of the script uses. */
+function after_(out: string): { path: string; version: string; npm: string } {
+  const m = /^after: (\S+) (\S+) (\S+) \d+\.\d+\.\d+$/m.exec(out);
   assert.ok(m, `the calling script did not go on after ensure-node.sh:\n${out}`);
-  return { path: m[1]!, version: m[2]! };
+  return { path: m[1]!, version: m[2]!, npm: m[3]! };
+}
+
+/** Node and npm both from the install: Debian's npm would not find its modules under this node. */
+function assertInstalled(out: string): void {
+  const got = after_(out);
+  assert.ok(got.path.startsWith(`${CACHE}/`), `node on PATH is ${got.path}, not the installed one`);
+  assert.ok(got.npm.startsWith(`${CACHE}/`), `npm on PATH is ${got.npm}, not the installed one`);
+  assert.ok(atLeastWanted(got.version), `got Node ${got.version}`);
 }
 
 /** Debian's Node.js 18 and whatever of its dependencies this machine lacks, unpacked into a tree. */
@@ -106,9 +114,7 @@ test('a real Debian 12 Node.js 18 as the system node: the script installs Node >
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, /^before: \/usr\/bin\/node v18\.\d+\.\d+$/m, 'the namespace did not provide Node 18');
   assert.match(r.out, /ensure-node: \/usr\/bin\/node \(v18\.\d+\.\d+\) is older than Node\.js \d+\.\d+/);
-  const got = after_(r.out);
-  assert.ok(got.path.startsWith(`${CACHE}/`), `node on PATH is ${got.path}, not the installed one`);
-  assert.ok(atLeastWanted(got.version), `got Node ${got.version}`);
+  assertInstalled(r.out);
 });
 
 test('a stand-in node 18 first on PATH: same result, from the cache when the first case filled it', () => {
@@ -122,9 +128,7 @@ test('a stand-in node 18 first on PATH: same result, from the cache when the fir
   const r = sh('bash', ['-c', PROBE], { PATH: `${bin}:${process.env.PATH}` });
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, new RegExp(`ensure-node: ${bin}/node \\(v18\\.20\\.4\\) is older than Node\\.js`));
-  const got = after_(r.out);
-  assert.ok(got.path.startsWith(`${CACHE}/`), `node on PATH is ${got.path}, not the installed one`);
-  assert.ok(atLeastWanted(got.version), `got Node ${got.version}`);
+  assertInstalled(r.out);
 });
 
 test('a node new enough is used as it is: no install, PATH unchanged', () => {
