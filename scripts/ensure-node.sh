@@ -64,7 +64,7 @@ certguard_ensure_node() {
     local packages=("node-linux-$arch@$CERTGUARD_NODE_VERSION" "npm@$CERTGUARD_NPM_VERSION")
     echo "ensure-node: $have: installing ${packages[*]} (npm) into $cache"
     if ! command -v npm >/dev/null; then
-      # Debian's npm runs on Debian's node, however old: it only has to fetch one package.
+      # Debian's npm runs on Debian's node, however old: it only has to fetch two packages.
       if [ -n "$found" ]; then certguard_apt_install npm || return; else certguard_apt_install nodejs npm || return; fi
     fi
     mkdir -p "$cache"
