@@ -10,3 +10,18 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "$0: needs root (it installs Debian packages) and there is no sudo: run it as root, e.g. su -c 'bash $(readlink -f "$0")'" >&2
   exit 2
 fi
+
+CERTGUARD_CHECKOUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Under sudo, what the run made in the checkout (node_modules, dist, the Node cache) goes back to
+# the user who ran it: their own `npm run build` later must not meet root-owned files. Runs on
+# exit; a script with its own EXIT trap calls it from there.
+certguard_give_back() {
+  [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ] || return 0
+  local d
+  for d in node_modules dist .cache; do
+    if [ -e "$CERTGUARD_CHECKOUT/$d" ]; then
+      chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$CERTGUARD_CHECKOUT/$d" || true
+    fi
+  done
+}
+trap certguard_give_back EXIT

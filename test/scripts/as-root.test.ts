@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { tempDir } from '../helpers/fixtures.ts';
@@ -59,6 +59,24 @@ test('as a user with sudo: the script runs itself again under sudo, with its arg
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `sudo -- bash ${SCRIPT} a b c\nbody runs as uid 0 with: a b c\n`);
   assert.equal(r.stderr, `${SCRIPT}: not root: running it again with sudo\n`);
+});
+
+test('under sudo, what the run made in the checkout goes back to the user who ran it', (t) => {
+  if (process.getuid?.() !== 0) return skipLoudly(t, 'needs root');
+  const made = join(dir, 'make-dist.sh');
+  writeFileSync(
+    made,
+    '#!/usr/bin/env bash\nset -euo pipefail\n. "$(dirname "$0")/scripts/as-root.sh"\nmkdir -p "$(dirname "$0")/dist/lazy"\ntouch "$(dirname "$0")/dist/lazy/x.mjs"\n',
+  );
+  const r = spawnSync('bash', [made], {
+    encoding: 'utf8',
+    env: { ...process.env, SUDO_UID: '65534', SUDO_GID: '65534' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  for (const p of ['dist', 'dist/lazy', 'dist/lazy/x.mjs']) {
+    const st = statSync(join(dir, p));
+    assert.deepEqual([st.uid, st.gid], [65534, 65534], p);
+  }
 });
 
 test('as a user without sudo: one line saying how to run it as root, exit 2', (t) => {
