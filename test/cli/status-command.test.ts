@@ -127,10 +127,10 @@ test('exit 2 with one line for an unknown NAME, a bad config or a bad flag', () 
 
   const twice = status(['--config', config, '--config', config]);
   assert.equal(twice.code, 2);
-  assert.equal(twice.stderr, 'certguard: --config given more than once\n');
+  assert.equal(twice.stderr, 'certguard: option --config given twice\n');
   const empty = status(['--config', config, 'good', '--prometheus']);
   assert.equal(empty.code, 2);
-  assert.equal(empty.stderr, 'certguard: --prometheus: expected a file name\n');
+  assert.equal(empty.stderr, 'certguard: option --prometheus needs a value\n');
 
   const flag = status(['--config', config, '--colour']);
   assert.equal(flag.code, 2);
