@@ -1,4 +1,5 @@
 import { loadCertificates, loadPrivateKey } from '../cert/load.ts';
+import { trustEvidence } from '../cert/trust-evidence.ts';
 import { decide, type Evidence, type Verdict } from '../cert/verdict.ts';
 import type { CertSettings } from '../config/settings.ts';
 
@@ -7,6 +8,7 @@ export function inspectCertificate(settings: CertSettings, now: Date, named = tr
   const evidence: Evidence = { cert: loadCertificates(settings.certFile) };
   if (settings.chainFile) evidence.chain = loadCertificates(settings.chainFile);
   if (settings.keyFile) evidence.key = loadPrivateKey(settings.keyFile);
+  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   const policy = {
     domains: settings.domains,
     minValiditySeconds: settings.minValiditySeconds,

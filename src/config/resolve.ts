@@ -63,6 +63,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     certFile: join(directory, 'fullchain.pem'),
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
+    trust: merged.trust,
     domains: (merged.domains ?? []).map((d) => d.trim()).filter((d) => d !== ''),
     minValiditySeconds:
       merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),

@@ -98,14 +98,14 @@ describe('renewal timing', () => {
     assert.deepEqual(codes(v.warnings), []);
   });
 
-  test('boundaries: notAfter itself is expired, notBefore itself is valid', async () => {
+  test('boundaries: notAfter and notBefore themselves are valid (RFC 5280: inclusive)', async () => {
     // Starts after the intermediate, so only the leaf's own window is under test.
     const leaf = await makeCert({ issuer: chain.intermediate, notBefore: new Date(Date.now() - DAY / 2) });
     const ev = evidence([leaf, chain.intermediate]);
     const nb = new Date(x(leaf).validFrom);
     const na = new Date(x(leaf).validTo);
-    assert.deepEqual(codes(decide('t', ev, policy(), na).reasons), ['expired']);
-    assert.deepEqual(codes(decide('t', ev, policy(), new Date(na.getTime() - 1000)).reasons), []);
+    assert.deepEqual(codes(decide('t', ev, policy(), new Date(na.getTime() + 1)).reasons), ['expired']);
+    assert.deepEqual(codes(decide('t', ev, policy(), na).reasons), []);
     assert.deepEqual(codes(decide('t', ev, policy(), nb).reasons), []);
     assert.deepEqual(codes(decide('t', ev, policy(), new Date(nb.getTime() - 1000)).reasons), [
       'not-yet-valid',
@@ -156,7 +156,7 @@ describe('warnings that keep the certificate usable', () => {
     assert.deepEqual(codes(v.warnings), ['renewal-due', 'placeholder']);
   });
 
-  test('weak key (RSA 1024)', async () => {
+  test('weak key (RSA 1024) is unusable: clients refuse it', async () => {
     const weak = await makeCert({ keyType: 'rsa1024', issuer: chain.intermediate });
     const v = decide(
       't',
@@ -164,8 +164,9 @@ describe('warnings that keep the certificate usable', () => {
       policy(),
       new Date(),
     );
-    assert.equal(v.usable, true);
-    assert.deepEqual(codes(v.warnings), ['weak-key']);
+    assert.equal(v.usable, false);
+    assert.deepEqual(codes(v.reasons), ['weak-key']);
+    assert.match(v.reasons[0]!.message, /RSA key of 1024 bits/);
     assert.equal(v.keyType, 'rsa1024');
   });
 });
