@@ -14,6 +14,9 @@ export function checkChain(leaf: X509Certificate, issuers: X509Certificate[], no
   for (const [i, parent] of issuers.entries()) {
     const where = chainLabel(parent, i);
     if (!issuedBy(child, parent)) {
+      // OpenSSL's check_issued also refuses an issuer without keyCertSign: say that, not "did not issue".
+      const specific = signedBy(child, parent) && issuerProblem(parent, where, casBelow, now, false);
+      if (specific) return specific;
       const what = i === 0 ? 'the certificate' : `chain certificate #${i}`;
       const actual = issuers.findIndex((c, j) => j > i && issuedBy(child, c));
       if (actual !== -1)
@@ -42,7 +45,8 @@ export function issuerProblem(
   anchor: boolean,
 ): string | undefined {
   const f = fieldsOf(parent);
-  if (!anchor && !parent.ca) return `${where} is not a CA certificate`;
+  // basicConstraints itself: Node's `ca` is false also for a CA without keyCertSign.
+  if (!anchor && f.basicConstraints?.ca !== true) return `${where} is not a CA certificate`;
   if (f.keyUsage && !f.keyUsage.has(KEY_CERT_SIGN))
     return `${where} may not sign certificates (its key usage lacks keyCertSign)`;
   const pathLen = f.basicConstraints?.pathLen;
@@ -65,6 +69,15 @@ export function issuedBy(child: X509Certificate, parent: X509Certificate): boole
     return child.checkIssued(parent) && child.verify(parent.publicKey);
   } catch {
     // An issuer key Node cannot load cannot have verified anything.
+    return false;
+  }
+}
+
+/** The signature verifies with `parent`'s key (names not compared). */
+export function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  try {
+    return child.verify(parent.publicKey);
+  } catch {
     return false;
   }
 }

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { fieldsOf } from './cert-fields.ts';
-import { chainLabel, commonName, issuedBy, issuerProblem, selfIssued } from './chain-links.ts';
+import { chainLabel, commonName, issuedBy, issuerProblem, selfIssued, signedBy } from './chain-links.ts';
 import type { Placed } from './client-checks.ts';
 import { anchorsNamed, holdsCertificate, type TrustAnchors } from './trust-store.ts';
 
@@ -32,12 +32,13 @@ export function trustPath(
     const f = fieldsOf(child);
     if (holdsCertificate(anchors, f.subject, child.raw)) return { cas, problem: undefined };
     const casBelow = cas.filter((c) => !selfIssued(c.cert)).length;
+    // Names already match bytewise; the signature decides (keyCertSign is judged by issuerProblem).
     for (const anchor of anchorsNamed(anchors, f.issuer)) {
-      if (!issuedBy(child, anchor)) continue;
+      if (!signedBy(child, anchor)) continue;
       const where = `trust anchor ${commonName(anchor.subject)}`;
       const problem = issuerProblem(anchor, where, casBelow, now, true);
       if (!problem) return { cas: [...cas, { cert: anchor, label: where }], problem: undefined };
-      anchorProblem ??= `${label} is issued by ${problem}`;
+      anchorProblem ??= `${label} is issued by a trust anchor, but ${problem}`;
     }
     const next = issuers[i];
     if (!next || !issuedBy(child, next)) break;
