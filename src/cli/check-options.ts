@@ -141,8 +141,7 @@ In a systemd unit (ExecStartPre=):
 
 Exit codes:
   0  usable (warnings such as "renewal due" allowed)
-  1  unusable: missing, unreadable, malformed, not yet valid, expired, expires too soon,
-     key mismatch, name not covered, chain broken, untrusted, not for TLS servers, weak key,
-     unknown critical extension, name constraints violated
+  1  unusable: missing, malformed, expired, too soon, key mismatch, name not covered, chain
+     broken, untrusted, not for servers, weak key, unknown critical extension, name constraints
   2  usage or configuration error
 `;
