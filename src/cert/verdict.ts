@@ -151,7 +151,10 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   if (ev.trust && !ev.trust.ok) reasons.push(ev.trust.problem);
   if (ev.trust?.ok) {
     const path = trustPath(leaf, issuers, ev.trust.anchors, now);
-    if (path.problem) reasons.push({ code: 'untrusted', message: path.problem });
+    // A placeholder is trusted by no client by design (it only lets the service start, and is
+    // renewed at once): it stays as usable as it is without trust, with the finding as a warning.
+    if (path.problem && isPlaceholder(leaf)) warnings.push({ code: 'untrusted', message: path.problem });
+    else if (path.problem) reasons.push({ code: 'untrusted', message: path.problem });
     else cas = path.cas;
   }
   const constrained = nameConstraintProblem(leaf, cas);

@@ -3,8 +3,11 @@
  * (the most common real mistake), anchors inside the chain, CA rules along the path.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { tempDir } from '../helpers/fixtures.ts';
+import { loadTrustAnchors } from '../../src/cert/trust-store.ts';
+import { decide } from '../../src/cert/verdict.ts';
+import { makeCert, tempDir, writeFile } from '../helpers/fixtures.ts';
 import { HAVE_OPENSSL, OpensslPki, type PkiCert } from '../helpers/openssl-pki.ts';
 import { codes, judge } from './pki-verdict.ts';
 
@@ -140,4 +143,23 @@ describe('trust anchors', { skip: !HAVE_OPENSSL && 'SKIPPED: openssl not install
     const empty = judge([leaf, prodInt], { trust: pki.file('empty.pem') });
     assert.match(empty.reasons[0]!.message, /holds no certificate/);
   });
+});
+
+test('a certguard placeholder with trust set: usable, untrusted only as a warning', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const p = await makeCert({ sans: ['p.example'], subjectExtra: 'O=certguard placeholder', days: 7 });
+    const other = await makeCert({ isCa: true, cn: 'some root' });
+    const trust = loadTrustAnchors({ file: writeFile(dir, 'b.pem', other.certPem) });
+    const v = decide(
+      'p',
+      { cert: { ok: true, certs: [new X509Certificate(p.certPem)] }, trust },
+      { domains: ['p.example'], minValiditySeconds: 0, renewBefore: { kind: 'fraction', fraction: 1 / 3 } },
+      new Date(),
+    );
+    assert.equal(v.usable, true);
+    assert.deepEqual(codes(v.warnings), ['renewal-due', 'untrusted', 'placeholder']);
+  } finally {
+    cleanup();
+  }
 });
