@@ -39,7 +39,6 @@ export interface CertFields {
   /** KeyUsage bits, bit 0 = digitalSignature ... bit 5 = keyCertSign. */
   keyUsage: Set<number> | undefined;
   extKeyUsage: string[] | undefined;
-  subjectAltNames: GeneralName[];
   nameConstraints: NameConstraints | undefined;
 }
 
@@ -91,7 +90,6 @@ export function parseCertFields(der: Uint8Array): CertFields {
     basicConstraints: undefined,
     keyUsage: undefined,
     extKeyUsage: undefined,
-    subjectAltNames: [],
     nameConstraints: undefined,
   };
   const extWrapper = parts.slice(base + 6).find((t) => t.tag === 0xa3);
@@ -156,9 +154,6 @@ function readExtension(f: CertFields, ext: Extension): void {
     case OID.extKeyUsage:
       f.extKeyUsage = children(v, readTlv(v, 0)).map((t) => oidText(v, t));
       return;
-    case OID.subjectAltName:
-      f.subjectAltNames = children(v, readTlv(v, 0)).map((t) => generalName(v, t));
-      return;
     case OID.nameConstraints: {
       const nc: NameConstraints = { permitted: [], excluded: [] };
       for (const part of children(v, readTlv(v, 0))) {
@@ -171,6 +166,15 @@ function readExtension(f: CertFields, ext: Extension): void {
       return;
     }
   }
+}
+
+/**
+ * The SAN's names, decoded only when asked (a CA with name constraints): a preflight of a 100-SAN
+ * certificate should not build 100 strings it never reads.
+ */
+export function subjectAltNamesOf(f: CertFields): GeneralName[] {
+  const v = f.extensions.find((e) => e.oid === OID.subjectAltName)?.value;
+  return v ? children(v, readTlv(v, 0)).map((t) => generalName(v, t)) : [];
 }
 
 function generalName(buf: Uint8Array, t: Tlv): GeneralName {

@@ -1,5 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { fieldsOf } from './cert-fields.ts';
+import { sameBytes } from './der.ts';
 
 const KEY_CERT_SIGN = 5;
 
@@ -85,7 +86,7 @@ export function signedBy(child: X509Certificate, parent: X509Certificate): boole
 /** Subject and issuer are the same name: such CAs do not count against pathLenConstraint. */
 export function selfIssued(cert: X509Certificate): boolean {
   const f = fieldsOf(cert);
-  return Buffer.from(f.subject).equals(f.issuer);
+  return sameBytes(f.subject, f.issuer);
 }
 
 export function chainLabel(cert: X509Certificate, index: number): string {

@@ -65,3 +65,10 @@ export function oidText(buf: Uint8Array, t: Tlv): string {
 export function tlvValue(buf: Uint8Array, t: Tlv): Uint8Array {
   return buf.subarray(t.start, t.end);
 }
+
+/** Byte equality of two encodings (names, certificates) without copying either. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { fieldsOf, type GeneralName } from './cert-fields.ts';
+import { fieldsOf, type GeneralName, subjectAltNamesOf } from './cert-fields.ts';
 import type { Placed } from './client-checks.ts';
 
 /**
@@ -9,10 +9,11 @@ import type { Placed } from './client-checks.ts';
  * (email, URI, directoryName) constrain names a TLS server certificate is not checked by.
  */
 export function nameConstraintProblem(leaf: X509Certificate, cas: Placed[]): string | undefined {
-  const names = fieldsOf(leaf).subjectAltNames;
+  let names: GeneralName[] | undefined;
   for (const { cert, label } of cas) {
     const nc = fieldsOf(cert).nameConstraints;
     if (!nc) continue;
+    names ??= subjectAltNamesOf(fieldsOf(leaf));
     for (const name of names) {
       if (name.kind === 'other') continue;
       const shown = show(name);

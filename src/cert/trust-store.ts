@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseCertFields } from './cert-fields.ts';
+import { sameBytes } from './der.ts';
 import { readBounded } from './read-file.ts';
 import type { Finding } from './reasons.ts';
 
@@ -130,9 +131,7 @@ export function anchorsNamed(anchors: TrustAnchors, name: Uint8Array): X509Certi
 
 /** Whether the anchors hold exactly this certificate. */
 export function holdsCertificate(anchors: TrustAnchors, subject: Uint8Array, der: Uint8Array): boolean {
-  return (anchors.bySubject.get(Buffer.from(subject).toString('hex')) ?? []).some((d) =>
-    Buffer.from(d).equals(der),
-  );
+  return (anchors.bySubject.get(Buffer.from(subject).toString('hex')) ?? []).some((d) => sameBytes(d, der));
 }
 
 /**
