@@ -55,6 +55,18 @@ in
       '';
     });
 
+    trust = mkOption (inherit' "trust" null // {
+      type = types.nullOr (types.either (types.enum [ "system" ]) types.path);
+      example = "system";
+      description = ''
+        Trust anchors the certificate must chain to before the preflight (and renew, before
+        installing a new one) calls it usable: `"system"` for the host's bundle, which NixOS builds
+        from `security.pki` at /etc/ssl/certs/ca-certificates.crt, or a PEM file of CA
+        certificates (a private CA). Catches a staging or wrong-CA certificate whose chain is sound
+        but ends at no root clients trust. `null`: no anchor is required.
+      '';
+    });
+
     caBundle = mkOption (inherit' "caBundle" null // {
       type = types.nullOr types.path;
       example = "/etc/certguard/internal-ca.pem";

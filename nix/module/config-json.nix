@@ -43,6 +43,7 @@ let
       server = cert.server;
       email = cert.email;
       caBundle = pathString cert.caBundle;
+      trust = if cert.trust == "system" then "system" else pathString cert.trust;
       webroot = ch.webroot;
       httpListen = ch.listenHTTP;
       dnsHook = executable ch.dnsHook;

@@ -1,5 +1,6 @@
 import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
+import { trustValueProblem } from '../cert/trust-store.ts';
 import { UsageError } from '../exit-codes.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
@@ -18,6 +19,8 @@ export interface RawCertEntry {
   server?: string;
   email?: string;
   caBundle?: string;
+  /** "system" or a PEM bundle: the anchors a usable certificate must chain to. */
+  trust?: string;
   webroot?: string;
   httpListen?: string;
   dnsHook?: string;
@@ -48,6 +51,7 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   server: 'string',
   email: 'string',
   caBundle: 'string',
+  trust: 'string',
   webroot: 'string',
   httpListen: 'string',
   dnsHook: 'string',
@@ -169,6 +173,11 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
         if (problem) throw new UsageError(`${where}[${i}]: ${problem}`);
       }
       return;
+    case 'trust': {
+      const problem = trustValueProblem(value as string);
+      if (problem) throw new UsageError(`${where}: ${problem}`);
+      return;
+    }
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;

@@ -64,6 +64,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     certFile: join(directory, 'fullchain.pem'),
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
+    trust: merged.trust,
     domains: canonicalDomains(merged.domains ?? [], `${where}.domains`),
     minValiditySeconds:
       merged.minValidity === undefined

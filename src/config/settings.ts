@@ -12,6 +12,11 @@ export interface CertSettings {
   certFile: string;
   keyFile: string | undefined;
   chainFile: string | undefined;
+  /**
+   * Trust anchors a usable certificate must chain to: a PEM bundle path, or "system" for the
+   * host's bundle. Undefined: no anchor is required (the chain's links are still checked).
+   */
+  trust: string | undefined;
   /** Names the certificate must cover; the first is the primary (CN of new orders). */
   domains: string[];
   minValiditySeconds: number;

@@ -145,3 +145,15 @@ describe('configPath', () => {
     assert.equal(configPath(undefined, {}), '/etc/certguard/certguard.json');
   });
 });
+
+test('trust: "system" or a bundle path, in defaults or per certificate; empty or control characters refused', () => {
+  const c = parse({ defaults: { trust: 'system' }, certs: { a: { trust: '/etc/ssl/private-ca.pem' } } });
+  assert.equal(c.defaults.trust, 'system');
+  assert.equal(c.certs.a!.trust, '/etc/ssl/private-ca.pem');
+  assert.throws(
+    () => parse({ certs: { a: { trust: '' } } }),
+    /certs\.a\.trust: expected "system" or the path/,
+  );
+  assert.throws(() => parse({ defaults: { trust: 'a\u001bb' } }), /defaults\.trust: expected/);
+  assert.throws(() => parse({ defaults: { trust: 7 } }), /defaults\.trust: expected a string/);
+});
