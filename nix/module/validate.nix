@@ -10,7 +10,7 @@ in
 rec {
   inherit durationPattern;
   # A duration, or a fraction a/b of the lifetime.
-  renewBeforePattern = "(${durationPattern})|([0-9]+/[0-9]+)";
+  renewBeforePattern = "(${durationPattern})|([0-9]+/[0-9]+)|auto";
 
   # Seconds as a number, or `90s`, `15m`, `12h`, `30d`, `2w`.
   durationType = types.either types.ints.unsigned (types.strMatching durationPattern);

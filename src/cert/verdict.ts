@@ -5,6 +5,7 @@ import type { Loaded } from './load.ts';
 import { coversName, subjectAltNames } from './names.ts';
 import { isPlaceholder } from './placeholder-mark.ts';
 import type { Finding, ReasonCode, WarningCode } from './reasons.ts';
+import { renewalPoint } from './renewal-point.ts';
 
 /** What was read from disk; `chain`/`key` are absent when no such file was given. */
 export interface Evidence {
@@ -73,7 +74,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   const notAfter = new Date(leaf.validTo);
   const nowMs = now.getTime();
   const remainingSeconds = Math.floor((notAfter.getTime() - nowMs) / 1000);
-  const renewAt = renewalTime(notBefore, notAfter, policy.renewBefore);
+  const renewAt = renewalPoint(notBefore, notAfter, policy.renewBefore);
   Object.assign(verdict, {
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
@@ -143,14 +144,6 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     warnings.unshift({ code: 'renewal-due', message: `renewal due since ${renewAt.toISOString()}` });
   }
   return verdict;
-}
-
-/** When renewal becomes due: a fixed time before notAfter, or when `fraction` of the lifetime is left. */
-export function renewalTime(notBefore: Date, notAfter: Date, rb: RenewBefore): Date {
-  const end = notAfter.getTime();
-  const lifetime = end - notBefore.getTime();
-  const beforeMs = rb.kind === 'fraction' ? lifetime * rb.fraction : rb.seconds * 1000;
-  return new Date(end - beforeMs);
 }
 
 /**

@@ -16,8 +16,11 @@ import {
 
 const CHALLENGE_FIELDS = ['webroot', 'httpListen', 'dnsHook', 'dnsPropagation'] as const;
 
-/** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
-export const DEFAULT_RENEW_BEFORE = '1/3';
+/**
+ * Default renewal point: the lifetime rule of src/cert/renewal-point.ts (the last third of the
+ * lifetime, as Let's Encrypt and certbot advise; two thirds for certificates under 10 days).
+ */
+export const DEFAULT_RENEW_BEFORE = 'auto';
 
 export function globalSettings(config: RawConfig | undefined): GlobalSettings {
   return {

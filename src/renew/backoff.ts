@@ -7,16 +7,29 @@ import type { FailureClass, RenewalState } from '../store/state.ts';
  */
 export const BACKOFF_BASE_SECONDS = 300;
 export const BACKOFF_MAX_SECONDS = 86_400;
+/**
+ * A certificate close to expiry is retried sooner: the delay is at most 1/24 of what is left, so
+ * with 3 days left the CA is retried within 3 hours, with 1 day left within an hour (never under
+ * the base delay). A 6-day certificate that comes out of a 72-hour outage with a day left thus
+ * loses at most an hour to backoff (docs/renew.md, "Timing").
+ */
+export const BACKOFF_SHARE_OF_REMAINING = 1 / 24;
+
+/** The longest delay after a failure, for a certificate with this much validity left (null: none). */
+export function backoffCapSeconds(remainingSeconds: number | null): number {
+  if (remainingSeconds === null || !(remainingSeconds > 0)) return BACKOFF_MAX_SECONDS;
+  return Math.min(
+    BACKOFF_MAX_SECONDS,
+    Math.max(BACKOFF_BASE_SECONDS, remainingSeconds * BACKOFF_SHARE_OF_REMAINING),
+  );
+}
 
 export interface BackoffInput {
   /** Failures in a row, including the one just recorded (>= 1). */
   consecutiveFailures: number;
   /** The CA's Retry-After, honoured (up to the cap) even when longer than the backoff. */
   retryAfterSeconds?: number;
-  /**
-   * Seconds the installed certificate stays valid (null: none usable). A certificate close to
-   * expiry is retried sooner (at most a quarter of what is left, never under the base delay).
-   */
+  /** Seconds the installed certificate stays valid (null: none usable); see backoffCapSeconds. */
   remainingSeconds: number | null;
   now: Date;
   random?: () => number;
@@ -25,10 +38,10 @@ export interface BackoffInput {
 /** When the next attempt may contact the CA. Jitter spreads hosts that failed together. */
 export function nextAttemptAfter(input: BackoffInput): Date {
   const n = Math.max(1, input.consecutiveFailures);
-  let delay = Math.min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 30));
-  if (input.remainingSeconds !== null && input.remainingSeconds > 0) {
-    delay = Math.min(delay, Math.max(BACKOFF_BASE_SECONDS, input.remainingSeconds / 4));
-  }
+  const delay = Math.min(
+    backoffCapSeconds(input.remainingSeconds),
+    BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 30),
+  );
   // "Equal jitter": between half and the whole delay, so the backoff still grows.
   const random = input.random ?? Math.random;
   let seconds = delay / 2 + (delay / 2) * Math.min(Math.max(random(), 0), 1);

@@ -113,7 +113,7 @@ test('defaults apply to certificates that do not override them; unset options ar
     directory: '/var/lib/acme/plain',
     domains: ['plain.example.org'],
     minValidity: '0s',
-    renewBefore: '1/3',
+    renewBefore: 'auto',
     keyType: 'ec384',
     server: 'https://acme.test/dir',
     email: 'a@example.org',
@@ -128,7 +128,7 @@ test('defaults apply to certificates that do not override them; unset options ar
   const plain = resolveCert('plain', [config.defaults, config.certs.plain!], 'generated');
   const standalone = resolveCert('standalone', [config.defaults, config.certs.standalone!], 'generated');
   assert.deepEqual(plain.challenge, { type: 'webroot', webroot: '/srv/www' });
-  assert.deepEqual(plain.renewBefore, { kind: 'fraction', fraction: 1 / 3 });
+  assert.deepEqual(plain.renewBefore, { kind: 'auto' });
   assert.equal(plain.onUnusable, 'placeholder');
   assert.deepEqual(standalone.challenge, { type: 'http', listen: ':8080' });
   assert.equal(standalone.keyType, 'rsa4096');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   BACKOFF_BASE_SECONDS,
   BACKOFF_MAX_SECONDS,
+  backoffCapSeconds,
   backoffUntil,
   nextAttemptAfter,
   recordFailure,
@@ -44,10 +45,21 @@ test('Retry-After is honoured when longer than the backoff, and capped at a day'
   assert.equal(at(1, 1, { retryAfterSeconds: 10 * 86400 }), BACKOFF_MAX_SECONDS);
 });
 
-test('a certificate close to expiry is retried sooner (a quarter of what is left, not under 5 min)', () => {
-  assert.equal(at(10, 1, { remainingSeconds: 4 * 3600 }), 3600);
+test('a certificate close to expiry is retried sooner (1/24 of what is left, not under 5 min)', () => {
+  assert.equal(at(10, 1, { remainingSeconds: 24 * 3600 }), 3600);
   assert.equal(at(10, 1, { remainingSeconds: 60 }), BACKOFF_BASE_SECONDS);
   assert.equal(at(10, 1, { remainingSeconds: 90 * 86400 }), BACKOFF_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(null), BACKOFF_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(-5), BACKOFF_MAX_SECONDS);
+});
+
+test('a short-lived certificate with 3 days left is retried within hours, however many failures', () => {
+  const threeDays = 3 * 86400;
+  assert.equal(backoffCapSeconds(threeDays), 3 * 3600);
+  for (const n of [1, 5, 10, 100]) assert.ok(at(n, 1, { remainingSeconds: threeDays }) <= 3 * 3600);
+  // A 45-day certificate at its renewal point (15 days left): 15 h; a 90-day one (30 days): a day.
+  assert.equal(backoffCapSeconds(15 * 86400), 15 * 3600);
+  assert.equal(backoffCapSeconds(30 * 86400), BACKOFF_MAX_SECONDS);
 });
 
 test('recordFailure counts failures, keeps class and message, sets nextAttemptNotBefore', () => {
