@@ -24,6 +24,7 @@ const VALUE_FLAGS = [
   'group',
   'post-run',
   'state-dir',
+  'profile',
 ] as const;
 
 const SPEC: Record<string, FlagSpec> = {
@@ -83,6 +84,7 @@ async function runRenew(a: Record<string, unknown>): Promise<number> {
       group: 'group',
       postRun: 'post-run',
       stateDir: 'state-dir',
+      profile: 'profile',
     }),
     domains: list(a.domain),
     reload: list(a.reload),
@@ -132,8 +134,8 @@ export const RENEW_HELP = `Usage:
                   (--webroot DIR | --http-listen ADDR:PORT | --dns-hook CMD) [options]
 
 Reads the installed certificate first and opens no network connection unless renewal is due:
-missing or unusable, in the renewal window, names or key type changed, the CA's ARI window
-(asked at most once per Retry-After), or --force. Then orders over ACME within a time budget,
+missing or unusable, in the renewal window, names, key type or profile changed, the CA's ARI
+window (asked at most once per Retry-After), or --force. Then orders over ACME within a time budget,
 installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads units.
 
 Options (each has a config-file equivalent, see docs):
@@ -159,6 +161,8 @@ Options (each has a config-file equivalent, see docs):
   --reload UNIT              systemctl try-reload-or-restart UNIT after renewal (repeatable)
   --post-run CMD             run CMD with /bin/sh -c in the certificate directory after renewal
   --reuse-key                keep the private key instead of generating a new one
+  --profile NAME             ACME profile to order (e.g. shortlived), only if the CA offers it;
+                             default: none sent, the CA's default profile
   --state-dir DIR            state directory (default /var/lib/certguard)
   --force                    renew now, ignoring the due date and the backoff
   --no-ari                   never ask the CA for ARI renewal information

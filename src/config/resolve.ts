@@ -82,6 +82,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
+    profile: merged.profile,
   };
 }
 

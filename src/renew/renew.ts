@@ -144,9 +144,12 @@ async function runRenewal(
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
     const deadlineMs = startedAt + budgetMs;
+    let serial: string;
     try {
-      await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
+      serial = await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
+      // The settings ask for what this CA cannot do (an unoffered profile): exit 2, no backoff.
+      if (err instanceof UsageError) throw err;
       const failure = classifyFailure(err);
       now = clock();
       verdict = inspectCertificate(settings, now);
@@ -158,6 +161,7 @@ async function runRenewal(
     state = {
       ...recordSuccess(state, now),
       ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
+      issued: { serial, profile: settings.profile ?? null },
     };
     saveState(global, settings.name, state, log);
     const hookFailures = await runHooksSafely(settings, log);
@@ -183,7 +187,7 @@ async function orderAndInstall(
   deadlineMs: number,
   ariOn: boolean,
   log: LogFn,
-): Promise<void> {
+): Promise<string> {
   const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
   const reuseKeyPem = settings.reuseKey ? existingKey(settings, verdict) : undefined;
   const { ariCertId } = await import('../acme/ari.ts');
@@ -207,6 +211,7 @@ async function orderAndInstall(
     accountDir: join(global.stateDirectory, 'accounts'),
     ...(replaces ? { replaces } : {}),
     ...(reuseKeyPem ? { reuseKeyPem } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
     budget: {
       deadlineMs,
       requestTimeoutMs: Math.max(1000, Math.min(15_000, remaining / 2)),
@@ -234,6 +239,7 @@ async function orderAndInstall(
     throw new RenewFailure('local-io', `install into ${settings.directory} failed: ${e.message}`);
   }
   log('info', `${settings.name}: installed the new certificate (serial ${leaf.serialNumber.toLowerCase()})`);
+  return leaf.serialNumber;
 }
 
 /** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
@@ -280,6 +286,8 @@ function decide(
     verdict,
     domains: settings.domains,
     keyType: settings.keyType,
+    profile: settings.profile,
+    issued: state.issued,
     ari: ariOn ? state.ari : null,
     force,
     now,

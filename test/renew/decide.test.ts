@@ -30,6 +30,8 @@ function verdict(over: Partial<Verdict> = {}): Verdict {
 const base = {
   domains: ['example.com', 'www.example.com'],
   keyType: 'ec256' as const,
+  profile: undefined,
+  issued: null,
   ari: null,
   force: false,
   now: NOW,
