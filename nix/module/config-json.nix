@@ -36,6 +36,7 @@ let
       onUnusable = cert.onUnusable;
       reuseKey = cert.reuseKey;
       ari = cert.ari;
+      profile = cert.profile;
     };
 in
 nonNull {

@@ -56,6 +56,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
           onUnusable: 'warn',
           reuseKey: true,
           ari: false,
+          profile: 'tlsserver',
           group: 'web',
           services: ['nginx'],
         },
@@ -79,6 +80,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
   });
   assert.equal(s.keyType, 'rsa2048');
   assert.deepEqual(s.renewBefore, { kind: 'seconds', seconds: 30 * 86400 });
+  assert.equal(s.profile, 'tlsserver');
   assert.equal(s.minValiditySeconds, 86400);
   assert.equal(s.server, 'https://acme.test/dir');
   assert.equal(s.email, 'admin@example.org');
