@@ -2,8 +2,9 @@ import type { FailureClass, RenewalState } from '../store/state.ts';
 
 /**
  * After a failed attempt the CA is left alone for 5 min, doubling per consecutive failure up to a
- * day. An hourly timer then contacts a failing CA at most a handful of times a day instead of 24,
- * which matters because Let's Encrypt allows only 5 failed validations per hour.
+ * day (less when the certificate is close to expiry or unusable: backoffCapSeconds). An hourly timer
+ * then contacts a failing CA at most a handful of times a day instead of 24, which matters because
+ * Let's Encrypt allows only 5 failed validations per hour.
  */
 export const BACKOFF_BASE_SECONDS = 300;
 export const BACKOFF_MAX_SECONDS = 86_400;
@@ -14,10 +15,16 @@ export const BACKOFF_MAX_SECONDS = 86_400;
  * loses at most an hour to backoff (docs/renew.md, "Timing").
  */
 export const BACKOFF_SHARE_OF_REMAINING = 1 / 24;
+/**
+ * With no usable certificate (missing, expired, placeholder) the services are already failing:
+ * retry at least hourly. One failed validation an hour stays well inside Let's Encrypt's limit
+ * of 5 per hostname and hour; a day-long backoff would turn a 72-hour outage into a 4-day one.
+ */
+export const BACKOFF_UNUSABLE_MAX_SECONDS = 3600;
 
-/** The longest delay after a failure, for a certificate with this much validity left (null: none). */
+/** The longest delay after a failure, for a certificate with this much validity left (null: none usable). */
 export function backoffCapSeconds(remainingSeconds: number | null): number {
-  if (remainingSeconds === null || !(remainingSeconds > 0)) return BACKOFF_MAX_SECONDS;
+  if (remainingSeconds === null || !(remainingSeconds > 0)) return BACKOFF_UNUSABLE_MAX_SECONDS;
   return Math.min(
     BACKOFF_MAX_SECONDS,
     Math.max(BACKOFF_BASE_SECONDS, remainingSeconds * BACKOFF_SHARE_OF_REMAINING),
