@@ -49,7 +49,10 @@ export interface OutageResult {
   expired: number;
   /** Smallest time left at a successful renewal after the outage began (negative: after expiry). */
   worstMarginHours: number;
-  /** CA contacts in the busiest hour of the day over the run, as a multiple of the hourly mean. */
+  /**
+   * Steady state before the outage: CA contacts in the busiest hour of the day as a multiple of
+   * the hourly mean (1 = spread evenly over the day).
+   */
   peakHourLoad: number;
 }
 
@@ -104,6 +107,8 @@ export function simulateFleet(o: FleetOptions): FleetResult {
     const t0 = outageStart - 2 * cycle;
     const end = outageEnd + 2 * lifetime;
     const byHour = new Array<number>(24).fill(0);
+    // Whole days only, or hours of the day covered once more than others would look busier.
+    const steadyFrom = outageStart - Math.max(1, Math.floor((2 * cycle) / (24 * HOUR))) * 24 * HOUR;
     let expired = 0;
     let worst = Number.POSITIVE_INFINITY;
     for (let h = 0; h < o.hosts; h++) {
@@ -118,7 +123,7 @@ export function simulateFleet(o: FleetOptions): FleetResult {
         const due = renewalPoint(new Date(notBefore), new Date(notAfter), o.rule).getTime();
         t = timer.next(Math.max(t + 1, due, blockedUntil));
         if (t > end) break;
-        byHour[Math.floor((t % (24 * HOUR)) / HOUR)]!++;
+        if (t >= steadyFrom && t < outageStart) byHour[Math.floor((t % (24 * HOUR)) / HOUR)]!++;
         if (t >= outageStart && t < outageEnd) {
           failures++;
           const remaining = t < notAfter ? (notAfter - t) / 1000 : null;

@@ -33,7 +33,7 @@ const rules: [string, RenewBefore][] = [
 ];
 
 console.log(`${hosts} hosts, ${outageHours} h CA outage, 12 start times 2 h apart`);
-console.log('| lifetime | renewal point | timer | expired | worst margin | peak hour load |');
+console.log('| lifetime | renewal point | timer | expired | worst margin | peak hour load (steady) |');
 console.log('|---|---|---|---|---|---|');
 for (const lifetimeHours of [160, 144]) {
   for (const [ruleName, rule] of rules) {
@@ -48,7 +48,7 @@ for (const lifetimeHours of [160, 144]) {
       });
       console.log(
         `| ${lifetimeHours} h | ${ruleName} | ${timerName} | ${(r.expiredShare * 100).toFixed(2)} % | ` +
-          `${r.worstMarginHours >= 0 ? '+' : ''}${r.worstMarginHours.toFixed(1)} h | ${r.peakHourLoad.toFixed(1)}x |`,
+          `${r.worstMarginHours > 0 ? '+' : ''}${r.worstMarginHours.toFixed(1)} h | ${r.peakHourLoad.toFixed(1)}x |`,
       );
     }
   }

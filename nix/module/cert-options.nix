@@ -72,8 +72,9 @@ in
       description = ''
         When renewal becomes due: `auto` (1/3 of the lifetime left, as Let's Encrypt advises,
         or 2/3 for certificates valid under 10 days), a duration before expiry (`30d`, `12h`, or
-        seconds), or a fraction of the certificate's lifetime that must be left (`1/3`). A renewal that fails while the certificate is still usable is a soft failure
-        (exit 75): reported by `certguard status` and metrics, never a failed unit.
+        seconds), or a fraction of the certificate's lifetime that must be left (`1/3`). A
+        renewal that fails while the certificate is still usable is a soft failure (exit 75):
+        reported by `certguard status` and metrics, never a failed unit.
       '';
     });
 

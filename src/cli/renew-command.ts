@@ -150,8 +150,8 @@ Options (each has a config-file equivalent, see docs):
   --dns-hook CMD             dns-01: run CMD present|cleanup FQDN VALUE
   --dns-propagation D        dns-01: wait D after "present" (e.g. 30s)
   --key-type TYPE            ec256 (default), ec384, rsa2048, rsa3072, rsa4096
-  --renew-before D|F         renew D before expiry, or when fraction F of the lifetime is left
-                             (default 1/3)
+  --renew-before D|F|auto    renew D before expiry, or when fraction F of the lifetime is left;
+                             default auto: 1/3 left, or 2/3 for lifetimes under 10 days
   --min-validity D           a certificate with less than D left is unusable (default 0)
   --ca-bundle FILE           PEM file of CAs to trust for the ACME server's HTTPS
   --eab-kid ID               External Account Binding key id

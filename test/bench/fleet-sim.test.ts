@@ -24,6 +24,8 @@ test('shipped timer + default rule: no 6-day (144 h) or 160-hour certificate exp
     assert.equal(r.expiredShare, 0, `${lifetimeHours} h`);
     // 96 h left at the renewal point - 72 h outage - up to 1 h timer and backoff: about a day.
     assert.ok(r.worstMarginHours > 20, `${lifetimeHours} h: worst margin ${r.worstMarginHours} h`);
+    // A fixed offset per host: the fleet's requests are spread over the whole day.
+    assert.ok(r.peakHourLoad < 1.3, `peak ${r.peakHourLoad}`);
   }
 });
 
