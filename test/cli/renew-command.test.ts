@@ -92,6 +92,11 @@ describe('usage errors exit 2 with one line', () => {
       /renewing needs a challenge/,
     ],
     [
+      'a profile name with a control character',
+      ['--directory', '/x', '--domain', 'a', '--profile', 'short\u001blived'],
+      /--profile: expected an ACME profile name such as shortlived/,
+    ],
+    [
       'two challenges',
       ['--directory', '/x', '--domain', 'a', '--webroot', '/w', '--http-listen', ':80'],
       /choose one challenge/,
