@@ -135,8 +135,10 @@ export const RENEW_HELP = `Usage:
 
 Reads the installed certificate first and opens no network connection unless renewal is due:
 missing or unusable, in the renewal window, names, key type or profile changed, the CA's ARI
-window (asked at most once per Retry-After), or --force. Then orders over ACME within a time budget,
-installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads units.
+window, or --force. The one exception: for a certificate certguard issued, the CA's ARI
+renewalInfo is asked at most once per Retry-After (--no-ari: never). Then orders over ACME within
+a time budget, installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads
+units.
 
 Options (each has a config-file equivalent, see docs):
   NAME                       certificate NAME in the config file
