@@ -56,6 +56,7 @@ let
       onUnusable = cert.onUnusable;
       reuseKey = cert.reuseKey;
       ari = cert.ari;
+      profile = cert.profile;
     };
 in
 nonNull {

@@ -32,6 +32,8 @@ export interface RawCertEntry {
   onUnusable?: string;
   reuseKey?: boolean;
   ari?: boolean;
+  /** ACME profile to ask for (draft-ietf-acme-profiles), e.g. `shortlived`; unset: the CA's default. */
+  profile?: string;
 }
 
 export interface RawConfig {
@@ -63,6 +65,7 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   onUnusable: 'string',
   reuseKey: 'boolean',
   ari: 'boolean',
+  profile: 'string',
 };
 const TOP_FIELDS = new Set(['stateDirectory', 'prometheusFile', 'defaults', 'certs', '$schema', 'comment']);
 
@@ -181,8 +184,23 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;
+    case 'profile':
+      profileProblem(value as string, where);
+      return;
     default:
       return;
+  }
+}
+
+/**
+ * A profile name is sent to the CA and printed in messages: a short token (Let's Encrypt's are
+ * `classic`, `tlsserver`, `shortlived`), never control characters or an unbounded string.
+ */
+export function profileProblem(value: string, where: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
+    throw new UsageError(
+      `${where}: expected an ACME profile name such as shortlived (letters, digits, . _ -, at most 64), got ${JSON.stringify(value.slice(0, 70))}`,
+    );
   }
 }
 

@@ -17,8 +17,11 @@ import {
 
 const CHALLENGE_FIELDS = ['webroot', 'httpListen', 'dnsHook', 'dnsPropagation'] as const;
 
-/** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
-export const DEFAULT_RENEW_BEFORE = '1/3';
+/**
+ * Default renewal point: the lifetime rule of src/cert/renewal-point.ts (the last third of the
+ * lifetime, as Let's Encrypt and certbot advise; two thirds for certificates under 10 days).
+ */
+export const DEFAULT_RENEW_BEFORE = 'auto';
 
 export function globalSettings(config: RawConfig | undefined): GlobalSettings {
   return {
@@ -83,6 +86,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
+    profile: merged.profile,
   };
 }
 

@@ -35,6 +35,8 @@ export interface CertSettings {
   onUnusable: OnUnusable;
   reuseKey: boolean;
   ari: boolean;
+  /** ACME profile for new orders; undefined: none sent (the CA's default). */
+  profile: string | undefined;
 }
 
 export type KeyType = 'ec256' | 'ec384' | 'rsa2048' | 'rsa3072' | 'rsa4096';

@@ -30,6 +30,7 @@ export function statusOf(settings: CertSettings, stateDirectory: string, now: Da
     stateFile: statePath(stateDirectory, settings.name),
     domains: settings.domains,
     keyType: settings.keyType,
+    profile: settings.profile ?? null,
     ari: settings.ari,
   });
 }

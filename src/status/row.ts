@@ -81,6 +81,8 @@ export interface RowContext {
   /** Configured names and key type: a certificate that differs is due (renew re-issues it). */
   domains?: string[];
   keyType?: KeyType;
+  /** Configured ACME profile (null: none); undefined: not known, the profile is not judged. */
+  profile?: string | null;
   /** `ari: false` in the config: renew ignores the remembered ARI window, and so does status. */
   ari?: boolean;
 }
@@ -106,6 +108,8 @@ export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: Row
     verdict,
     domains: ctx.domains ?? [],
     keyType: ctx.keyType ?? ((verdict.keyType ?? 'ec256') as KeyType),
+    profile: ctx.profile ?? undefined,
+    issued: ctx.profile === undefined ? null : (state?.issued ?? null),
     ari,
     force: false,
     now,

@@ -29,13 +29,18 @@ describe('parseConfig', () => {
       stateDirectory: '/var/lib/certguard',
       defaults: { renewBefore: '1/3', minValidity: '1d', keyType: 'ec384', webroot: '/var/www' },
       certs: {
-        'example.com': { domains: ['example.com', '*.example.com'], onUnusable: 'warn' },
+        'example.com': {
+          domains: ['example.com', '*.example.com'],
+          onUnusable: 'warn',
+          profile: 'tlsserver',
+        },
         other_name: {},
       },
     });
     assert.equal(c.defaults.keyType, 'ec384');
     assert.deepEqual(c.certs['example.com']!.domains, ['example.com', '*.example.com']);
     assert.deepEqual(c.certs.other_name, {});
+    assert.equal(c.certs['example.com']!.profile, 'tlsserver');
   });
 
   test('an empty object is a valid (empty) config', () => {
@@ -68,6 +73,17 @@ describe('parseConfig', () => {
     ['certs not an object', { certs: [] }, /certs must be an object of NAME -> settings/],
     ['entry not an object', { certs: { a: 'x' } }, /certs.a must be an object/],
     ['bad duration', { certs: { a: { minValidity: '3 days' } } }, /certs.a.minValidity: expected a duration/],
+    ['profile not a string', { defaults: { profile: 6 } }, /defaults.profile: expected a string/],
+    [
+      'profile not a token',
+      { certs: { a: { profile: 'short lived' } } },
+      /certs.a.profile: expected an ACME profile name such as shortlived/,
+    ],
+    [
+      'profile too long',
+      { certs: { a: { profile: 'p'.repeat(65) } } },
+      /certs.a.profile: expected an ACME profile/,
+    ],
     ['negative seconds', { certs: { a: { minValidity: -5 } } }, /certs.a.minValidity: expected a duration/],
     [
       'bad duration in defaults is blamed on defaults',

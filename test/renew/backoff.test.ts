@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   BACKOFF_BASE_SECONDS,
   BACKOFF_MAX_SECONDS,
+  BACKOFF_UNUSABLE_MAX_SECONDS,
   backoffCapSeconds,
   backoffUntil,
   nextAttemptAfter,
@@ -33,10 +34,17 @@ test('backoff doubles from 5 minutes per failure, within [delay/2, delay]', () =
 });
 
 test('backoff is capped at a day, even after very many failures', () => {
-  assert.equal(at(9, 1), 300 * 256);
-  assert.equal(at(10, 1), BACKOFF_MAX_SECONDS);
-  assert.equal(at(1000, 1), BACKOFF_MAX_SECONDS);
-  assert.equal(at(1000, 0), BACKOFF_MAX_SECONDS / 2);
+  const usable = { remainingSeconds: 90 * 86400 };
+  assert.equal(at(9, 1, usable), 300 * 256);
+  assert.equal(at(10, 1, usable), BACKOFF_MAX_SECONDS);
+  assert.equal(at(1000, 1, usable), BACKOFF_MAX_SECONDS);
+  assert.equal(at(1000, 0, usable), BACKOFF_MAX_SECONDS / 2);
+});
+
+test('with no usable certificate the CA is retried at least hourly', () => {
+  assert.equal(at(2, 1), 600);
+  assert.equal(at(1000, 1), BACKOFF_UNUSABLE_MAX_SECONDS);
+  assert.equal(BACKOFF_UNUSABLE_MAX_SECONDS, 3600);
 });
 
 test('Retry-After is honoured when longer than the backoff, and capped at a day', () => {
@@ -45,10 +53,21 @@ test('Retry-After is honoured when longer than the backoff, and capped at a day'
   assert.equal(at(1, 1, { retryAfterSeconds: 10 * 86400 }), BACKOFF_MAX_SECONDS);
 });
 
-test('a certificate close to expiry is retried sooner (a quarter of what is left, not under 5 min)', () => {
-  assert.equal(at(10, 1, { remainingSeconds: 4 * 3600 }), 3600);
+test('a certificate close to expiry is retried sooner (1/24 of what is left, not under 5 min)', () => {
+  assert.equal(at(10, 1, { remainingSeconds: 24 * 3600 }), 3600);
   assert.equal(at(10, 1, { remainingSeconds: 60 }), BACKOFF_BASE_SECONDS);
   assert.equal(at(10, 1, { remainingSeconds: 90 * 86400 }), BACKOFF_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(null), BACKOFF_UNUSABLE_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(-5), BACKOFF_UNUSABLE_MAX_SECONDS);
+});
+
+test('a short-lived certificate with 3 days left is retried within hours, however many failures', () => {
+  const threeDays = 3 * 86400;
+  assert.equal(backoffCapSeconds(threeDays), 3 * 3600);
+  for (const n of [1, 5, 10, 100]) assert.ok(at(n, 1, { remainingSeconds: threeDays }) <= 3 * 3600);
+  // A 45-day certificate at its renewal point (15 days left): 15 h; a 90-day one (30 days): a day.
+  assert.equal(backoffCapSeconds(15 * 86400), 15 * 3600);
+  assert.equal(backoffCapSeconds(30 * 86400), BACKOFF_MAX_SECONDS);
 });
 
 test('recordFailure counts failures, keeps class and message, sets nextAttemptNotBefore', () => {
