@@ -45,8 +45,15 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
 
   const started = Date.now();
   const { signal, dispose } = deadlineSignal(req.budget.deadlineMs);
+  let solver: Solver;
+  try {
+    // Before any connection: a solver reads its secrets here (rfc2136's TSIG key).
+    solver = makeSolver(req.challenge, { signal, deadlineMs: req.budget.deadlineMs, log: req.log });
+  } catch (err) {
+    dispose();
+    throw err;
+  }
   const transport = new Transport(req.budget, signal, caPem, req.log);
-  const solver = makeSolver(req.challenge, { signal, deadlineMs: req.budget.deadlineMs, log: req.log });
   const presented: ChallengeTask[] = [];
   let solverStarted = false;
   try {

@@ -1,6 +1,7 @@
 import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
+import { checkListen, checkRfc2136, type RawRfc2136 } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
@@ -22,6 +23,8 @@ export interface RawCertEntry {
   httpListen?: string;
   dnsHook?: string;
   dnsPropagation?: string | number;
+  rfc2136?: RawRfc2136;
+  tlsAlpnListen?: string;
   eab?: { kid: string; hmacFile: string };
   group?: string;
   reloadServices?: string[];
@@ -38,7 +41,7 @@ export interface RawConfig {
   certs: Record<string, RawCertEntry>;
 }
 
-type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab';
+type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object';
 const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   directory: 'string',
   domains: 'strings',
@@ -52,6 +55,8 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   httpListen: 'string',
   dnsHook: 'string',
   dnsPropagation: 'duration',
+  rfc2136: 'object',
+  tlsAlpnListen: 'string',
   eab: 'eab',
   group: 'string',
   reloadServices: 'strings',
@@ -167,6 +172,12 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
         if (problem) throw new UsageError(`${where}[${i}]: ${problem}`);
       }
       return;
+    case 'rfc2136':
+      checkRfc2136(value, where);
+      return;
+    case 'tlsAlpnListen':
+      checkListen(value, where);
+      return;
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;
@@ -193,6 +204,8 @@ function fieldOk(type: FieldType, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'eab':
       return isObject(v) && typeof v.kid === 'string' && typeof v.hmacFile === 'string';
+    case 'object':
+      return isObject(v);
   }
 }
 
@@ -203,6 +216,7 @@ function describe(type: FieldType): string {
     strings: 'an array of strings',
     boolean: 'true or false',
     eab: 'an object {"kid": ..., "hmacFile": ...}',
+    object: 'an object',
   }[type];
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from '../exit-codes.ts';
+import { rfc2136Settings } from './challenge-config.ts';
 import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
 import { parseDuration, parseRenewBefore } from './duration.ts';
 import {
@@ -14,7 +15,14 @@ import {
   type OnUnusable,
 } from './settings.ts';
 
-const CHALLENGE_FIELDS = ['webroot', 'httpListen', 'dnsHook', 'dnsPropagation'] as const;
+const CHALLENGE_FIELDS = [
+  'webroot',
+  'httpListen',
+  'dnsHook',
+  'dnsPropagation',
+  'rfc2136',
+  'tlsAlpnListen',
+] as const;
 
 /** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
 export const DEFAULT_RENEW_BEFORE = '1/3';
@@ -83,7 +91,9 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
 }
 
 function challenge(e: RawCertEntry, where: string): Challenge | undefined {
-  const set = (['webroot', 'httpListen', 'dnsHook'] as const).filter((f) => e[f] !== undefined);
+  const set = (['webroot', 'httpListen', 'dnsHook', 'rfc2136', 'tlsAlpnListen'] as const).filter(
+    (f) => e[f] !== undefined,
+  );
   if (set.length > 1) throw new UsageError(`${where}: choose one challenge, not ${set.join(' and ')}`);
   if (e.webroot !== undefined) return { type: 'webroot', webroot: e.webroot };
   if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
@@ -92,6 +102,10 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
       e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
     return { type: 'dns', hook: e.dnsHook, propagationSeconds };
   }
+  if (e.rfc2136 !== undefined) {
+    return { type: 'rfc2136', ...rfc2136Settings(e.rfc2136, e.domains ?? [], `${where}.rfc2136`) };
+  }
+  if (e.tlsAlpnListen !== undefined) return { type: 'tls-alpn', listen: e.tlsAlpnListen };
   return undefined;
 }
 
