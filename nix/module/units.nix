@@ -38,10 +38,12 @@ let
         defaults = cfg.defaults;
         inherit cert;
       };
-      port = if ch.listenHTTP == null then null else v.listenPort ch.listenHTTP;
+      listen = if ch.listenHTTP != null then ch.listenHTTP else ch.listenTLSALPN;
+      port = if listen == null then null else v.listenPort listen;
       credentials =
         mapAttrsToList (k: file: "${k}:${file}") cert.credentialFiles
-        ++ optional (cert.eab != null) "eab-hmac:${cert.eab.hmacFile}";
+        ++ optional (cert.eab != null) "eab-hmac:${cert.eab.hmacFile}"
+        ++ optional (ch.rfc2136 != null) "rfc2136-tsig:${ch.rfc2136.secretFile}";
     in
     {
       description = "certguard: renew the certificate ${name} when due";
@@ -112,8 +114,8 @@ let
         SystemCallErrorNumber = "EPERM";
         # Runs as root for chown to `group` (CAP_CHOWN) and for directories and webroots that
         # security.acme left owned by the acme user (CAP_DAC_OVERRIDE; writes are still confined
-        # to ReadWritePaths). CAP_NET_BIND_SERVICE only for a standalone http-01 server on a port
-        # below 1024.
+        # to ReadWritePaths). CAP_NET_BIND_SERVICE only for a standalone http-01 or tls-alpn-01
+        # server on a port below 1024.
         CapabilityBoundingSet = [
           "CAP_CHOWN"
           "CAP_DAC_OVERRIDE"
