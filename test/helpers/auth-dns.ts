@@ -1,7 +1,7 @@
 /**
- * A real authoritative DNS server for tests: Debian's knotd on 127.0.0.1 at a free port, serving
- * one zone that accepts TSIG-signed dynamic updates, stopped by PID. `kdig` (Knot's own client,
- * not our code) answers what the zone holds.
+ * Real authoritative DNS servers for tests: Debian's knotd or BIND's named on 127.0.0.1 at a free
+ * port, serving one zone that accepts TSIG-signed dynamic updates, stopped by PID. `kdig` (Knot's
+ * own client, not our code) answers what the zone holds.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,13 +11,21 @@ import { join } from 'node:path';
 import { type Child, freePort, startChild, stopChild } from './pebble.ts';
 
 const KNOTD = '/usr/sbin/knotd';
+const NAMED = '/usr/sbin/named';
 const KDIG = '/usr/bin/kdig';
 
-export function knotAvailable(): boolean {
-  return existsSync(KNOTD) && existsSync(KDIG);
+export type AuthServerKind = 'knot' | 'bind';
+
+export function authServerAvailable(kind: AuthServerKind): boolean {
+  return existsSync(kind === 'knot' ? KNOTD : NAMED) && existsSync(KDIG);
 }
 
-export interface Knot {
+export function knotAvailable(): boolean {
+  return authServerAvailable('knot');
+}
+
+export interface AuthServer {
+  kind: AuthServerKind;
   port: number;
   zone: string;
   keyName: string;
@@ -30,12 +38,81 @@ export interface Knot {
   stop(): Promise<void>;
 }
 
-export async function startKnot(opts: { zone?: string; algorithm?: string } = {}): Promise<Knot> {
+export function startKnot(opts: { zone?: string; algorithm?: string } = {}): Promise<AuthServer> {
+  return startAuthServer('knot', opts);
+}
+
+function knotConfig(
+  dir: string,
+  port: number,
+  zone: string,
+  keyName: string,
+  algorithm: string,
+  secret: string,
+) {
+  return [
+    'server:',
+    `    rundir: ${dir}`,
+    `    listen: 127.0.0.1@${port}`,
+    'database:',
+    `    storage: ${join(dir, 'db')}`,
+    'log:',
+    '  - target: stderr',
+    '    any: info',
+    'key:',
+    `  - id: ${keyName}`,
+    `    algorithm: ${algorithm}`,
+    `    secret: ${secret}`,
+    'acl:',
+    '  - id: update',
+    `    key: ${keyName}`,
+    '    action: update',
+    'zone:',
+    `  - domain: ${zone}`,
+    `    storage: ${dir}`,
+    `    file: ${zone}.zone`,
+    '    acl: update',
+    '',
+  ].join('\n');
+}
+
+/** BIND with the narrow update-policy docs/acme.md recommends (TXT records under the zone only). */
+function namedConfig(
+  dir: string,
+  port: number,
+  zone: string,
+  keyName: string,
+  algorithm: string,
+  secret: string,
+) {
+  return `options {
+  directory "${dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  recursion no;
+  dnssec-validation no;
+};
+controls { };
+key "${keyName}" { algorithm ${algorithm}; secret "${secret}"; };
+zone "${zone}" {
+  type primary;
+  file "${dir}/${zone}.zone";
+  update-policy { grant ${keyName} subdomain ${zone}. TXT; };
+};
+`;
+}
+
+export async function startAuthServer(
+  kind: AuthServerKind,
+  opts: { zone?: string; algorithm?: string } = {},
+): Promise<AuthServer> {
   const zone = opts.zone ?? 'zone.test';
   const algorithm = opts.algorithm ?? 'hmac-sha256';
   const keyName = 'certguard-test-key';
   const secret = randomBytes(32).toString('base64');
-  const dir = join(tmpdir(), `certguard-knot-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dir = join(tmpdir(), `certguard-${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(dir, 'db'), { recursive: true });
   writeFileSync(
     join(dir, `${zone}.zone`),
@@ -52,35 +129,18 @@ export async function startKnot(opts: { zone?: string; algorithm?: string } = {}
   );
   for (let attempt = 0; ; attempt++) {
     const port = await freePort(true);
+    const conf = join(dir, `${kind}.conf`);
     writeFileSync(
-      join(dir, 'knot.conf'),
-      [
-        'server:',
-        `    rundir: ${dir}`,
-        `    listen: 127.0.0.1@${port}`,
-        'database:',
-        `    storage: ${join(dir, 'db')}`,
-        'log:',
-        '  - target: stderr',
-        '    any: info',
-        'key:',
-        `  - id: ${keyName}`,
-        `    algorithm: ${algorithm}`,
-        `    secret: ${secret}`,
-        'acl:',
-        '  - id: update',
-        `    key: ${keyName}`,
-        '    action: update',
-        'zone:',
-        `  - domain: ${zone}`,
-        `    storage: ${dir}`,
-        `    file: ${zone}.zone`,
-        '    acl: update',
-        '',
-      ].join('\n'),
+      conf,
+      (kind === 'knot' ? knotConfig : namedConfig)(dir, port, zone, keyName, algorithm, secret),
     );
-    const logPath = join(dir, `knot-${attempt}.log`);
-    const child = startChild(KNOTD, ['-c', join(dir, 'knot.conf')], process.env, logPath);
+    const logPath = join(dir, `${kind}-${attempt}.log`);
+    const child = startChild(
+      kind === 'knot' ? KNOTD : NAMED,
+      kind === 'knot' ? ['-c', conf] : ['-g', '-c', conf],
+      process.env,
+      logPath,
+    );
     const up = await waitServing(child, port, zone);
     if (!up) {
       await stopChild(child);
@@ -91,6 +151,7 @@ export async function startKnot(opts: { zone?: string; algorithm?: string } = {}
       );
     }
     return {
+      kind,
       port,
       zone,
       keyName,
