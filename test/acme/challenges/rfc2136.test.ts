@@ -3,7 +3,6 @@
  * from a real pebble whose VA resolves through that knotd (`pebble -dnsserver`).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +19,7 @@ import {
 } from '../../helpers/auth-dns.ts';
 import { tempDir } from '../../helpers/fixtures.ts';
 import { type Pebble, pebbleAvailable, startPebble } from '../../helpers/pebble.ts';
-
-const MAIN = new URL('../../../src/cli/certguard-main.ts', import.meta.url).pathname;
+import { runRenew } from '../../helpers/run-renew.ts';
 
 /** Knot with hmac-sha256, BIND with hmac-sha512: both servers, two algorithms. */
 const SERVERS: [AuthServerKind, 'hmac-sha256' | 'hmac-sha512', string][] = [
@@ -165,23 +163,6 @@ for (const [kind, algorithm, packages] of SERVERS)
     });
   });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'renew', ...args], {
-      env: { ...process.env, JOURNAL_STREAM: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
 for (const [kind, algorithm, packages] of SERVERS)
   describe(`certguard renew: a wildcard certificate through ${kind} and pebble`, {
     skip: serverSkip(kind, packages, true),
@@ -232,7 +213,7 @@ for (const [kind, algorithm, packages] of SERVERS)
     ];
 
     test('issues *.zone.test + zone.test; the records are gone afterwards', async () => {
-      const r = await cli(args('wild', join(tmp.dir, 'secret')));
+      const r = await runRenew(args('wild', join(tmp.dir, 'secret')));
       assert.equal(r.code, 0, r.out);
       const leaf = new X509Certificate(readFileSync(join(tmp.dir, 'wild', 'cert.pem')));
       assert.match(leaf.subjectAltName ?? '', /DNS:\*\.zone\.test/);
@@ -243,7 +224,7 @@ for (const [kind, algorithm, packages] of SERVERS)
     });
 
     test('a wrong TSIG secret: exit 1 naming BADSIG, no certificate, no record left', async () => {
-      const r = await cli(args('bad', join(tmp.dir, 'wrong')));
+      const r = await runRenew(args('bad', join(tmp.dir, 'wrong')));
       assert.equal(r.code, 1, r.out);
       assert.match(r.out, /NOTAUTH\/BADSIG: the TSIG secret is wrong/);
       assert.deepEqual(knot.txt('_acme-challenge.zone.test.'), []);
@@ -270,7 +251,7 @@ for (const [kind, algorithm, packages] of SERVERS)
         [[...without('--rfc2136-port'), '--rfc2136-port', '99999'], /port: expected a port number/],
       ];
       for (const [a, re] of cases) {
-        const r = await cli(a);
+        const r = await runRenew(a);
         assert.equal(r.code, 2, r.out);
         assert.match(r.out, re);
         assert.equal(r.out.trim().split('\n').length, 1, r.out);

@@ -3,7 +3,6 @@
  * `certguard renew` validated by a real pebble connecting to the solver's port.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,9 +18,8 @@ import {
 } from '../../../src/acme/challenges/tls-alpn.ts';
 import { tempDir } from '../../helpers/fixtures.ts';
 import { freePort, type Pebble, startPebble } from '../../helpers/pebble.ts';
+import { runRenew } from '../../helpers/run-renew.ts';
 import { pebbleSkip } from '../order-setup.ts';
-
-const MAIN = new URL('../../../src/cli/certguard-main.ts', import.meta.url).pathname;
 
 test('SNI names: DNS names as they are, IP addresses by their reverse name (RFC 8738)', () => {
   assert.equal(sniName('Example.COM.'), 'example.com');
@@ -110,23 +108,6 @@ test('a port already in use is a one-line local failure', async () => {
   }
 });
 
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'renew', ...args], {
-      env: { ...process.env, JOURNAL_STREAM: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
 describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbleSkip() }, () => {
   let pebble: Pebble;
   let tmp: { dir: string; cleanup: () => void };
@@ -160,7 +141,7 @@ describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbl
   ];
 
   test('issues a two-name certificate; nothing listens afterwards', async () => {
-    const r = await cli(args('alpn', `127.0.0.1:${pebble.tlsPort}`));
+    const r = await runRenew(args('alpn', `127.0.0.1:${pebble.tlsPort}`));
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /tls-alpn-01 validated/);
     const leaf = new X509Certificate(readFileSync(join(tmp.dir, 'alpn', 'cert.pem')));
@@ -170,7 +151,7 @@ describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbl
 
   test('nothing on the port the CA connects to: the CA says so, exit 1', async () => {
     const elsewhere = await freePort();
-    const r = await cli(args('miss', `127.0.0.1:${elsewhere}`));
+    const r = await runRenew(args('miss', `127.0.0.1:${elsewhere}`));
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /tls-alpn-01/);
   });
@@ -181,7 +162,7 @@ describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbl
       [args('cfg', '127.0.0.1:70000'), /--tls-alpn-listen: expected ADDR:PORT/],
       [[...args('cfg', ':443'), '--domain', '*.cfg.example.com'], /wildcard names need the dns-01 challenge/],
     ] as const) {
-      const r = await cli([...a]);
+      const r = await runRenew([...a]);
       assert.equal(r.code, 2, r.out);
       assert.match(r.out, re);
       assert.equal(r.out.trim().split('\n').length, 1, r.out);
