@@ -23,6 +23,7 @@ import {
   flagsOf,
   type Message,
   OPCODE,
+  opcodeOf,
   RCODE_NAMES,
   type Rr,
   rcodeOf,
@@ -196,6 +197,12 @@ export class Rfc2136Solver implements Solver {
       throw new AcmeFailure(
         'challenge-failed',
         oneLine(`rfc2136: update at ${server.label} failed: ${(err as Error).message}`),
+      );
+    }
+    if (opcodeOf(answer.message) !== OPCODE.UPDATE) {
+      throw new AcmeFailure(
+        'challenge-failed',
+        `rfc2136: ${server.label} answered the update with another opcode`,
       );
     }
     const rcode = rcodeOf(answer.message);

@@ -87,6 +87,12 @@ test('the listener: acme-tls/1 only, a certificate only for names being validate
     await assert.rejects(handshake(port, 'alpn.example.com', ['http/1.1']));
     await solver.cleanup(task);
     await assert.rejects(handshake(port, 'alpn.example.com', ['acme-tls/1']));
+    // An IP identifier (RFC 8738): the CA sends the reverse name as SNI, the SAN is the address.
+    const ip = { domain: '::1', token: 't6', value: 't6.thumb' };
+    await solver.present(ip);
+    const v6 = await handshake(port, `1${'.0'.repeat(31)}.ip6.arpa`, ['acme-tls/1']);
+    assert.equal(v6.cert.subjectaltname, 'IP Address:0:0:0:0:0:0:0:1');
+    await solver.cleanup(ip);
   } finally {
     await solver.stop();
   }
