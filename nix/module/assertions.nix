@@ -85,8 +85,8 @@ let
         message = "${challengeWhere}.listenHTTP = ${builtins.toJSON ch.listenHTTP}: expected [ADDRESS]:PORT such as \":80\" or \"127.0.0.1:8080\".";
       }
       {
-        assertion = ch.listenTLSALPN == null || v.listenPort ch.listenTLSALPN != null;
-        message = "${challengeWhere}.listenTLSALPN = ${builtins.toJSON ch.listenTLSALPN}: expected [ADDRESS]:PORT such as \":443\" or \"127.0.0.1:8443\".";
+        assertion = ch.listenTLSALPN == null || v.tlsAlpnPort ch.listenTLSALPN != null;
+        message = "${challengeWhere}.listenTLSALPN = ${builtins.toJSON ch.listenTLSALPN}: expected [ADDRESS]:PORT such as \":443\" or \"127.0.0.1:8443\", or an ADDRESS alone (port 443).";
       }
       {
         assertion = ch.dnsHook != null || ch.rfc2136 != null || !(lib.any v.isWildcard domains);

@@ -232,7 +232,7 @@ in
       example = ":443";
       description = ''
         tls-alpn-01 (RFC 8737) for hosts whose port 80 is closed: certguard's own short-lived TLS
-        server on `[ADDRESS]:PORT`, answering only ALPN `acme-tls/1` with a self-signed
+        server on `[ADDRESS]:PORT` (or `ADDRESS` alone: port 443), answering only ALPN `acme-tls/1` with a self-signed
         certificate per name. The CA connects to port 443, so nothing else may listen there during
         the order (or forward it, e.g. from an SNI proxy, for `acme-tls/1`). A port below 1024
         gives the renew unit CAP_NET_BIND_SERVICE. No wildcard names. Exactly one challenge option.

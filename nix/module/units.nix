@@ -38,8 +38,13 @@ let
         defaults = cfg.defaults;
         inherit cert;
       };
-      listen = if ch.listenHTTP != null then ch.listenHTTP else ch.listenTLSALPN;
-      port = if listen == null then null else v.listenPort listen;
+      port =
+        if ch.listenHTTP != null then
+          v.listenPort ch.listenHTTP
+        else if ch.listenTLSALPN != null then
+          v.tlsAlpnPort ch.listenTLSALPN
+        else
+          null;
       credentials =
         mapAttrsToList (k: file: "${k}:${file}") cert.credentialFiles
         ++ optional (cert.eab != null) "eab-hmac:${cert.eab.hmacFile}"

@@ -169,7 +169,8 @@ Options (each has a config-file equivalent, see docs):
   --rfc2136-algorithm ALG    hmac-sha256 (default), hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1
   --rfc2136-secret-file FILE file with the base64 TSIG secret (or a BIND/Knot key file), or a name
                              in $CREDENTIALS_DIRECTORY (never on the command line)
-  --tls-alpn-listen ADDR:PORT  tls-alpn-01: answer on ADDR:PORT (the CA connects to port 443)
+  --tls-alpn-listen ADDR[:PORT]  tls-alpn-01: answer on ADDR:PORT (default port 443, where the
+                             CA connects)
   --key-type TYPE            ec256 (default), ec384, rsa2048, rsa3072, rsa4096
   --renew-before D|F         renew D before expiry, or when fraction F of the lifetime is left
                              (default 1/3)

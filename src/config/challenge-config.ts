@@ -107,13 +107,29 @@ export function rfc2136Settings(raw: RawRfc2136, domains: string[], where: strin
   };
 }
 
-/** `ADDR:PORT`, `[v6]:PORT` or `:PORT` (the form the standalone listeners take). */
-export function checkListen(value: unknown, where: string): void {
+/** The port the CA connects to for tls-alpn-01 (RFC 8737): the listener's default. */
+export const TLS_ALPN_PORT = 443;
+
+/**
+ * `ADDR:PORT`, `[v6]:PORT` or `:PORT` (the form the standalone listeners take); for tls-alpn-01
+ * also a bare `ADDR` / `[v6]`, meaning port 443. Returns the address with its port.
+ */
+export function checkListen(value: unknown, where: string, defaultPort?: number): string {
+  if (
+    typeof value === 'string' &&
+    defaultPort !== undefined &&
+    // A number alone ("443") is a forgotten colon, not a host name.
+    /^(?:\[[0-9A-Fa-f:.]+\]|(?!\d+$)[^:\s[\]]+)$/.test(value)
+  ) {
+    return `${value}:${defaultPort}`;
+  }
   const m = typeof value === 'string' ? /^(?:\[[0-9A-Fa-f:.]+\]|[^:\s[\]]*):(\d{1,5})$/.exec(value) : null;
   const port = m ? Number(m[1]) : 0;
   if (!m || port < 1 || port > 65535) {
+    const forms = defaultPort === undefined ? 'ADDR:PORT' : `ADDR:PORT or ADDR (port ${defaultPort})`;
     throw new UsageError(
-      `${where}: expected ADDR:PORT such as ":443" or "127.0.0.1:8443", got ${JSON.stringify(value)}`,
+      `${where}: expected ${forms} such as ":443" or "127.0.0.1:8443", got ${JSON.stringify(value)}`,
     );
   }
+  return value as string;
 }

@@ -1,7 +1,7 @@
 import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
-import { checkListen, checkRfc2136, type RawRfc2136 } from './challenge-config.ts';
+import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
@@ -176,7 +176,7 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
       checkRfc2136(value, where);
       return;
     case 'tlsAlpnListen':
-      checkListen(value, where);
+      checkListen(value, where, TLS_ALPN_PORT);
       return;
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);

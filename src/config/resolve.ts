@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from '../exit-codes.ts';
-import { rfc2136Settings } from './challenge-config.ts';
+import { checkListen, rfc2136Settings, TLS_ALPN_PORT } from './challenge-config.ts';
 import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
 import { parseDuration, parseRenewBefore } from './duration.ts';
 import {
@@ -105,7 +105,12 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
   if (e.rfc2136 !== undefined) {
     return { type: 'rfc2136', ...rfc2136Settings(e.rfc2136, e.domains ?? [], `${where}.rfc2136`) };
   }
-  if (e.tlsAlpnListen !== undefined) return { type: 'tls-alpn', listen: e.tlsAlpnListen };
+  if (e.tlsAlpnListen !== undefined) {
+    return {
+      type: 'tls-alpn',
+      listen: checkListen(e.tlsAlpnListen, `${where}.tlsAlpnListen`, TLS_ALPN_PORT),
+    };
+  }
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { checkListen, checkRfc2136, type RawRfc2136 } from '../config/challenge-config.ts';
+import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from '../config/challenge-config.ts';
 import { configPath, loadConfigFile, type RawCertEntry, type RawConfig } from '../config/config-file.ts';
 import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
@@ -91,7 +91,7 @@ function flagLayer(a: RenewArgs): RawCertEntry {
   }
   if (a.rfc2136 && Object.keys(a.rfc2136).length > 0) f.rfc2136 = rfc2136Layer(a.rfc2136);
   if (a.tlsAlpnListen !== undefined) {
-    checkListen(a.tlsAlpnListen, '--tls-alpn-listen');
+    checkListen(a.tlsAlpnListen, '--tls-alpn-listen', TLS_ALPN_PORT);
     f.tlsAlpnListen = a.tlsAlpnListen;
   }
   if (a.keyType !== undefined) f.keyType = a.keyType;

@@ -43,7 +43,7 @@ test('rfc2136 in the config file: each mistake named by its field, one line', ()
       /rfc2136\.secretFile: expected a non-empty string without spaces/,
     ],
     [{ rfc2136: { ...RFC, propagationTimeout: 'soon' } }, /rfc2136\.propagationTimeout: expected a duration/],
-    [{ tlsAlpnListen: '443' }, /certs\.c\.tlsAlpnListen: expected ADDR:PORT/],
+    [{ tlsAlpnListen: '::' }, /certs\.c\.tlsAlpnListen: expected ADDR:PORT or ADDR \(port 443\)/],
     [{ tlsAlpnListen: ':65536' }, /tlsAlpnListen: expected ADDR:PORT/],
   ];
   for (const [entry, re] of cases) {
@@ -83,10 +83,19 @@ test('resolved: defaults filled in, names outside the zone refused, one challeng
   assert.deepEqual(over.challenge, { type: 'tls-alpn', listen: '[::]:443' });
 });
 
-test('listen addresses', () => {
-  for (const ok of [':443', '0.0.0.0:443', '[::]:443', '[2001:db8::1]:8443', 'localhost:443'])
-    checkListen(ok, 'x');
-  for (const bad of ['443', ':0', ':99999', '1.2.3.4', 'a b:443', 7])
+test('listen addresses; tls-alpn-01 defaults to port 443', () => {
+  for (const ok of [':443', '0.0.0.0:443', '[::]:443', '[2001:db8::1]:8443', 'localhost:443']) {
+    assert.equal(checkListen(ok, 'x'), ok);
+  }
+  for (const bad of ['443', ':0', ':99999', '1.2.3.4', 'a b:443', 7]) {
     assert.throws(() => checkListen(bad, 'x'), /x: expected ADDR:PORT/);
+  }
+  assert.equal(checkListen('192.0.2.1', 'x', 443), '192.0.2.1:443');
+  assert.equal(checkListen('[::]', 'x', 443), '[::]:443');
+  for (const bad of ['::', '443', 'a b']) {
+    assert.throws(() => checkListen(bad, 'x', 443), /expected ADDR:PORT or ADDR \(port 443\)/);
+  }
+  const s = resolveCert('c', [{ domains: ['a.com'], tlsAlpnListen: '0.0.0.0' }], 'w');
+  assert.deepEqual(s.challenge, { type: 'tls-alpn', listen: '0.0.0.0:443' });
   assert.doesNotThrow(() => checkRfc2136(RFC, 'x'));
 });

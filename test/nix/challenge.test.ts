@@ -57,6 +57,7 @@ test('listenTLSALPN: tlsAlpnListen in the JSON, CAP_NET_BIND_SERVICE for port 44
     config({
       'example.org': { listenTLSALPN: ':443' },
       high: { domain: 'high.example.org', listenTLSALPN: '127.0.0.1:8443' },
+      bare: { domain: 'bare.example.org', listenTLSALPN: '[::]' },
     }),
   );
   assert.deepEqual(r.failedAssertions, []);
@@ -66,6 +67,10 @@ test('listenTLSALPN: tlsAlpnListen in the JSON, CAP_NET_BIND_SERVICE for port 44
   const caps = (n: string) => r.services[`certguard-renew-${n}`]!.serviceConfig.CapabilityBoundingSet;
   assert.deepEqual(caps('example.org'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
   assert.deepEqual(caps('high'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
+  // An address alone means port 443, as for the CLI.
+  assert.deepEqual(caps('bare'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
+  const bare = resolveCert('bare', [parsed.certs.bare!], 'generated');
+  assert.deepEqual(bare.challenge, { type: 'tls-alpn', listen: '[::]:443' });
 });
 
 test('assertions: zone, wildcard with tls-alpn-01, malformed listenTLSALPN, two challenges', (t) => {

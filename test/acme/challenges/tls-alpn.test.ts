@@ -164,7 +164,7 @@ describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbl
 
   test('bad listen addresses and wildcards exit 2 with one line', async () => {
     for (const [a, re] of [
-      [args('cfg', '127.0.0.1'), /--tls-alpn-listen: expected ADDR:PORT/],
+      [args('cfg', '127.0.0.1 '), /--tls-alpn-listen: expected ADDR:PORT/],
       [args('cfg', '127.0.0.1:70000'), /--tls-alpn-listen: expected ADDR:PORT/],
       [[...args('cfg', ':443'), '--domain', '*.cfg.example.com'], /wildcard names need the dns-01 challenge/],
     ] as const) {
