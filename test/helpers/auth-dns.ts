@@ -38,7 +38,7 @@ export interface AuthServer {
   stop(): Promise<void>;
 }
 
-export function startKnot(opts: { zone?: string; algorithm?: string } = {}): Promise<AuthServer> {
+export function startKnot(opts: AuthServerOptions = {}): Promise<AuthServer> {
   return startAuthServer('knot', opts);
 }
 
@@ -104,9 +104,16 @@ zone "${zone}" {
 `;
 }
 
+export interface AuthServerOptions {
+  zone?: string;
+  algorithm?: string;
+  /** More zone-file lines (relative names), e.g. a second NS. */
+  records?: string[];
+}
+
 export async function startAuthServer(
   kind: AuthServerKind,
-  opts: { zone?: string; algorithm?: string } = {},
+  opts: AuthServerOptions = {},
 ): Promise<AuthServer> {
   const zone = opts.zone ?? 'zone.test';
   const algorithm = opts.algorithm ?? 'hmac-sha256';
@@ -124,6 +131,7 @@ export async function startAuthServer(
       'ns1 A 127.0.0.1',
       '@ A 127.0.0.1',
       '* A 127.0.0.1',
+      ...(opts.records ?? []),
       '',
     ].join('\n'),
   );

@@ -163,6 +163,45 @@ for (const [kind, algorithm, packages] of SERVERS)
     });
   });
 
+test('an authoritative server that never answers is logged and skipped; the others decide', {
+  skip: serverSkip('knot', 'knot knot-dnsutils'),
+}, async () => {
+  // ns2 at 127.0.0.2 (asked on port 53, where nothing listens here): a secondary that is down.
+  const knot = await startAuthServer('knot', { records: ['@ NS ns2', 'ns2 A 127.0.0.2'] });
+  const { dir, cleanup } = tempDir('certguard-rfc2136-down-');
+  try {
+    writeFileSync(join(dir, 'secret'), `${knot.secret}\n`, { mode: 0o600 });
+    const lines: string[] = [];
+    const solver = new Rfc2136Solver(
+      {
+        server: '127.0.0.1',
+        port: knot.port,
+        zone: knot.zone,
+        keyName: knot.keyName,
+        algorithm: 'hmac-sha256',
+        secretFile: join(dir, 'secret'),
+        propagationTimeoutSeconds: 20,
+      },
+      context(lines),
+    );
+    await solver.start();
+    const task = { domain: 'down.zone.test', token: 't', value: 'v-down' };
+    await solver.present(task);
+    await solver.ready();
+    await solver.cleanup(task);
+    const log = lines.join('\n');
+    assert.match(
+      log,
+      /warning: rfc2136: authoritative server ns2\.zone\.test \(127\.0\.0\.2:53\) did not answer; not waiting for it/,
+    );
+    assert.match(log, /1 authoritative server\(s\) serve the record/);
+    assert.deepEqual(knot.txt('_acme-challenge.down.zone.test.'), []);
+  } finally {
+    await knot.stop();
+    cleanup();
+  }
+});
+
 for (const [kind, algorithm, packages] of SERVERS)
   describe(`certguard renew: a wildcard certificate through ${kind} and pebble`, {
     skip: serverSkip(kind, packages, true),
