@@ -57,6 +57,18 @@ rec {
     in
     if port == null || port < 1 || port > 65535 then null else port;
 
+  # tls-alpn-01's listen address: `[ADDRESS]:PORT`, or a bare ADDRESS / [V6] meaning port 443
+  # (the CLI's checkListen with its default port). Null when malformed.
+  tlsAlpnPort =
+    s:
+    if listenPort s != null then
+      listenPort s
+    # A number alone ("443") is a forgotten colon, not a host name.
+    else if builtins.match "[^:[:space:][]+|\\[[0-9A-Fa-f:.]+]" s != null && builtins.match "[0-9]+" s == null then
+      443
+    else
+      null;
+
   # A fraction a/b must be strictly between 0 and 1 (the CLI rejects others).
   validRenewBefore =
     r:

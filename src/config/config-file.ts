@@ -2,6 +2,7 @@ import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
 import { trustValueProblem } from '../cert/trust-store.ts';
 import { UsageError } from '../exit-codes.ts';
+import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
@@ -25,6 +26,8 @@ export interface RawCertEntry {
   httpListen?: string;
   dnsHook?: string;
   dnsPropagation?: string | number;
+  rfc2136?: RawRfc2136;
+  tlsAlpnListen?: string;
   eab?: { kid: string; hmacFile: string };
   group?: string;
   reloadServices?: string[];
@@ -43,7 +46,7 @@ export interface RawConfig {
   certs: Record<string, RawCertEntry>;
 }
 
-type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab';
+type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object';
 const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   directory: 'string',
   domains: 'strings',
@@ -58,6 +61,8 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   httpListen: 'string',
   dnsHook: 'string',
   dnsPropagation: 'duration',
+  rfc2136: 'object',
+  tlsAlpnListen: 'string',
   eab: 'eab',
   group: 'string',
   reloadServices: 'strings',
@@ -181,6 +186,12 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
       if (problem) throw new UsageError(`${where}: ${problem}`);
       return;
     }
+    case 'rfc2136':
+      checkRfc2136(value, where);
+      return;
+    case 'tlsAlpnListen':
+      checkListen(value, where, TLS_ALPN_PORT);
+      return;
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;
@@ -222,6 +233,8 @@ function fieldOk(type: FieldType, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'eab':
       return isObject(v) && typeof v.kid === 'string' && typeof v.hmacFile === 'string';
+    case 'object':
+      return isObject(v);
   }
 }
 
@@ -232,6 +245,7 @@ function describe(type: FieldType): string {
     strings: 'an array of strings',
     boolean: 'true or false',
     eab: 'an object {"kid": ..., "hmacFile": ...}',
+    object: 'an object',
   }[type];
 }
 

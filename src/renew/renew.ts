@@ -4,7 +4,7 @@ import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
-import type { CertSettings, GlobalSettings } from '../config/settings.ts';
+import { type CertSettings, challengeKind, type GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { generationContents, installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
@@ -282,12 +282,15 @@ export function checkRenewSettings(settings: CertSettings): void {
   const missing: string[] = [];
   if (!settings.server) missing.push('server (--server)');
   if (settings.domains.length === 0) missing.push('domains (--domain)');
-  if (!settings.challenge) missing.push('a challenge (--webroot, --http-listen or --dns-hook)');
+  if (!settings.challenge)
+    missing.push('a challenge (--webroot, --http-listen, --tls-alpn-listen, --dns-hook or --rfc2136-server)');
   if (missing.length > 0) {
     throw new UsageError(`${settings.name}: renewing needs ${missing.join(', ')}`);
   }
-  if (settings.domains.some((d) => d.startsWith('*.')) && settings.challenge?.type !== 'dns') {
-    throw new UsageError(`${settings.name}: wildcard names need the dns-01 challenge (--dns-hook)`);
+  if (settings.domains.some((d) => d.startsWith('*.')) && challengeKind(settings.challenge!) !== 'dns-01') {
+    throw new UsageError(
+      `${settings.name}: wildcard names need the dns-01 challenge (--rfc2136-server or --dns-hook)`,
+    );
   }
 }
 
