@@ -3,7 +3,7 @@ import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
 import { parseDuration, parseRenewBefore } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
-import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
+import { DEFAULT_CONFIG_FILE, ISSUERS, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
 /**
  * One certificate's entry (or `defaults`) as written in the JSON config file. Durations may be
@@ -29,6 +29,10 @@ export interface RawCertEntry {
   onUnusable?: string;
   reuseKey?: boolean;
   ari?: boolean;
+  /** Who orders and renews it when not certguard: "security.acme" (NixOS companion mode), "lego", "certbot". */
+  issuedBy?: string;
+  /** lego's domain hash as security.acme keeps it: a different or missing file means names changed. */
+  legoDomainHash?: { file: string; hash: string };
 }
 
 export interface RawConfig {
@@ -38,7 +42,7 @@ export interface RawConfig {
   certs: Record<string, RawCertEntry>;
 }
 
-type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab';
+type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'fileHash';
 const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   directory: 'string',
   domains: 'strings',
@@ -59,6 +63,8 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   onUnusable: 'string',
   reuseKey: 'boolean',
   ari: 'boolean',
+  issuedBy: 'string',
+  legoDomainHash: 'fileHash',
 };
 const TOP_FIELDS = new Set(['stateDirectory', 'prometheusFile', 'defaults', 'certs', '$schema', 'comment']);
 
@@ -170,9 +176,21 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;
+    case 'issuedBy':
+      oneOf(value as string, ISSUERS, where);
+      return;
+    case 'legoDomainHash':
+      checkDomainHash(value as { file: string; hash: string }, where);
+      return;
     default:
       return;
   }
+}
+
+/** security.acme's hash is 20 hex digits; the file is an absolute path (it is read as root). */
+function checkDomainHash(v: { file: string; hash: string }, where: string): void {
+  if (!v.file.startsWith('/')) throw new UsageError(`${where}.file: expected an absolute path`);
+  if (!/^[0-9a-f]{1,64}$/.test(v.hash)) throw new UsageError(`${where}.hash: expected hex digits`);
 }
 
 function oneOf(value: string, allowed: readonly string[], where: string): void {
@@ -193,6 +211,8 @@ function fieldOk(type: FieldType, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'eab':
       return isObject(v) && typeof v.kid === 'string' && typeof v.hmacFile === 'string';
+    case 'fileHash':
+      return isObject(v) && typeof v.file === 'string' && typeof v.hash === 'string';
   }
 }
 
@@ -203,6 +223,7 @@ function describe(type: FieldType): string {
     strings: 'an array of strings',
     boolean: 'true or false',
     eab: 'an object {"kid": ..., "hmacFile": ...}',
+    fileHash: 'an object {"file": ..., "hash": ...}',
   }[type];
 }
 

@@ -8,6 +8,7 @@ import {
   DEFAULT_CERT_ROOT,
   DEFAULT_STATE_DIRECTORY,
   type GlobalSettings,
+  type Issuer,
   KEY_TYPES,
   type KeyType,
   ON_UNUSABLE,
@@ -79,6 +80,8 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
+    issuedBy: merged.issuedBy as Issuer | undefined,
+    legoDomainHash: merged.legoDomainHash,
   };
 }
 
