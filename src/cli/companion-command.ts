@@ -24,7 +24,7 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 const HELP = `certguard companion condition NAME... [--config FILE] [--state-dir DIR]
-certguard companion record NAME [--config FILE] [--state-dir DIR]
+certguard companion record NAME... [--config FILE] [--state-dir DIR]
 
 Companion mode: another ACME client (NixOS security.acme's lego, lego, certbot) renews the
 certificate; certguard decides locally whether its renewal unit needs to run at all.
@@ -131,9 +131,6 @@ async function runRecord(argv: readonly string[]): Promise<number> {
       process.stdout.write(HELP);
       return EXIT.ok;
     }
-    if (target.settings.length !== 1)
-      throw new UsageError('companion record: give exactly one certificate NAME');
-    const settings = target.settings[0]!;
     const env = process.env;
     if (env.SERVICE_RESULT === undefined) {
       throw new UsageError(
@@ -147,23 +144,24 @@ async function runRecord(argv: readonly string[]): Promise<number> {
     };
     if (run.exitCode === '' || run.serviceResult === 'exec-condition') return EXIT.ok;
     const now = new Date();
-    const state = loadState(target.stateDirectory, settings.name);
-    const inspection = inspectSecurityAcme(settings, now);
-    const decision = decideCondition(settings, inspection, state, now);
-    const errorText =
-      decision.run || run.serviceResult !== 'success' ? runError(env.INVOCATION_ID) : undefined;
-    const result = recordOutcome(
-      settings.name,
-      state,
-      run,
-      { verdict: inspection.verdict, decision },
-      errorText,
-      now,
-    );
-    if (result.state) saveState(target.stateDirectory, settings.name, result.state);
-    if (result.line) writeLine(result.line.level, result.line.text);
-    await refreshMetrics(target.config, settings.name);
-    return result.unitOk ? EXIT.ok : EXIT.unusable;
+    // One run may renew several certificates (certbot renew): the client's output is read once.
+    let errorText: string | undefined | null = null;
+    let allOk = true;
+    for (const settings of target.settings) {
+      const state = loadState(target.stateDirectory, settings.name);
+      const inspection = inspectSecurityAcme(settings, now);
+      const decision = decideCondition(settings, inspection, state, now);
+      if (errorText === null && (decision.run || run.serviceResult !== 'success')) {
+        errorText = runError(env.INVOCATION_ID);
+      }
+      const after = { verdict: inspection.verdict, decision };
+      const result = recordOutcome(settings.name, state, run, after, errorText ?? undefined, now);
+      if (result.state) saveState(target.stateDirectory, settings.name, result.state);
+      if (result.line) writeLine(result.line.level, result.line.text);
+      await refreshMetrics(target.config, settings.name);
+      if (!result.unitOk) allOk = false;
+    }
+    return allOk ? EXIT.ok : EXIT.unusable;
   } catch (err) {
     return reportError(err, EXIT.unusable);
   }
