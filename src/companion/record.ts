@@ -58,9 +58,10 @@ export function recordOutcome(
     return { state: next, unitOk: true, line: { level: 'info', text: `${name}: renewal succeeded${until}` } };
   }
   const stillDue = decision.reasons.map((r) => r.message).join('; ');
+  const exitedZero = run.exitCode === 'exited' && run.exitStatus === '0';
   const message =
     errorText ??
-    (run.serviceResult === 'success'
+    (exitedZero
       ? `the renewal command exited 0 but the certificate is still due (${stillDue})`
       : `the renewal command ${ran}`);
   const failure = { class: classifyText(message), message };

@@ -176,7 +176,12 @@ export function companionFiles(d: CompanionDeployment): GuestFile[] {
       content: `[Unit]\nBefore=${ORDER} ${BASE} ${TIMER}\n`,
     },
   ];
-  if (d.caBundle) files.push({ path: `${LIB}/ca.pem`, copyFrom: d.caBundle });
+  // lego refuses to start without the file LEGO_CA_CERTIFICATES names, even when no CA answers.
+  files.push(
+    d.caBundle
+      ? { path: `${LIB}/ca.pem`, copyFrom: d.caBundle }
+      : { path: `${LIB}/ca.pem`, content: d.cert?.fullchainPem ?? '' },
+  );
   if (d.cert) {
     files.push(
       { path: `${CERT_DIR}/fullchain.pem`, content: d.cert.fullchainPem, mode: 0o640 },
@@ -211,4 +216,24 @@ export async function statusOf(guest: Guest): Promise<StatusJsonRow> {
 
 export async function showUnit(guest: Guest, unit: string): Promise<Record<string, string>> {
   return guest.show(unit, ['ActiveState', 'Result', 'ExecMainStatus', 'ConditionResult']);
+}
+
+/** Waits until the installed certificate is in its validMinDays window (notAfter - 30 days). */
+export async function untilDue(guest: Guest): Promise<void> {
+  const { notAfter } = await statusOf(guest);
+  const dueAt = Date.parse(notAfter ?? '') - VALID_MIN_DAYS * 86_400_000;
+  if (!Number.isFinite(dueAt)) throw new Error(`no certificate installed (notAfter ${notAfter})`);
+  const wait = dueAt - Date.now() + 1500;
+  if (wait > 60_000) throw new Error(`the certificate becomes due only in ${wait} ms`);
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+/** Waits until a oneshot run has completely finished (ExecStopPost included). */
+export async function finished(guest: Guest, unit: string): Promise<Record<string, string>> {
+  return guest.waitFor(`${unit} to finish`, async () => {
+    const s = await guest.show(unit, ['ActiveState', 'Result', 'ExecMainStatus', 'InvocationID']);
+    return s.InvocationID !== '' && (s.ActiveState === 'inactive' || s.ActiveState === 'failed')
+      ? s
+      : undefined;
+  });
 }
