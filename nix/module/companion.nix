@@ -15,6 +15,7 @@
   config,
   options,
   lib,
+  pkgs,
   ...
 }:
 let
@@ -293,13 +294,19 @@ in
       mapAttrs' (
         name: _:
         nameValuePair (renewUnit name) {
+          # A skipped run only reads local files: a burst of starts (services restarting, each
+          # preflight asking for a renewal) must not trip the start rate limit and fail the unit.
+          unitConfig.StartLimitIntervalSec = 0;
           serviceConfig = {
             # 0: due, lego runs; 1: not due, the unit is skipped (no CA contact, not failed);
             # 255: broken certguard configuration, the unit fails. `+`: outside the unit's
             # sandbox and User=acme, to write certguard's state directory.
             ExecCondition = [ "+${certguard} companion condition ${name} --config ${configPath}" ];
             # Records the outcome; exits 1 (the unit fails) only when nothing usable is installed.
-            ExecStopPost = [ "+${certguard} companion record ${name} --config ${configPath}" ];
+            # Not after a skipped run: nothing to record, and a shell starts far faster than Node.
+            ExecStopPost = [
+              "+${pkgs.runtimeShell} -c 'test \"$$SERVICE_RESULT\" = exec-condition || exec ${certguard} companion record ${name} --config ${configPath}'"
+            ];
             # security.acme's script: 11 = lego failed with less than validMinDays left, 10 = the
             # order failed. The recorder above decides whether that fails the unit.
             SuccessExitStatus = [

@@ -48,8 +48,9 @@ test('one option: the renewal unit carries the condition and the recorder, the c
   );
   assert.match(
     text,
-    /\nExecStopPost=\+\/nix\/store\/\S+\/bin\/certguard companion record example\.org --config \/etc\/certguard\/certguard\.json\n/,
+    /\nExecStopPost=\+\S+ -c 'test "\$\$SERVICE_RESULT" = exec-condition \|\| exec \/nix\/store\/\S+\/bin\/certguard companion record example\.org --config \/etc\/certguard\/certguard\.json'\n/,
   );
+  assert.match(text, /\nStartLimitIntervalSec=0\n/);
   assert.match(text, /\nSuccessExitStatus=10\nSuccessExitStatus=11\n/);
   // security.acme's own unit is otherwise untouched: its lego script, user and credentials stay.
   assert.match(text, /\nExecStart=\/nix\/store\/\S+-start/);
