@@ -99,6 +99,21 @@ files.push(
 const guest = await bootGuest({ files });
 try {
   const floor = await measure(guest, 'floor.service', runs, proxy);
+  // The decision alone, run directly in the guest (no systemd job around it).
+  const direct: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = await guest.run(['/usr/bin/certguard', 'companion', 'condition', 'site']);
+    direct.push(performance.now() - t0);
+    if (r.code !== 1) throw new Error(`certguard companion condition exited ${r.code}: ${r.stderr}`);
+  }
+  const decision = {
+    runs,
+    medianMs: Math.round(median(direct)),
+    minMs: Math.round(Math.min(...direct)),
+    exit: '1 (skip)',
+    connectionsPerRun: 0,
+  };
   const companion = await measure(guest, ORDER, runs, proxy);
   // Every run really went through certguard's decision (none was cut short by a start limit).
   const decided = (await guest.journal(ORDER)).filter((e) => /^site: not due/.test(e.message)).length;
@@ -110,6 +125,7 @@ try {
   const legoVersion = execFileSync('lego', ['--version'], { encoding: 'utf8' });
   const rows = [
     ['floor: systemctl start of a oneshot running /bin/true', floor],
+    ['certguard companion condition (the decision alone, no systemd)', decision],
     ['security.acme + companion mode (condition skips the unit)', companion],
     ['security.acme alone (lego renew --days 30)', lego],
   ] as const;
