@@ -20,6 +20,15 @@ for (const onUnusable of ['warn', 'fail'] as const) {
 
     const svc = await guest.systemctl('start', SERVICE);
     const svcLog = await guest.journal(SERVICE);
+    // Loud at error level, and the renewal unit is started without waiting for it.
+    assert.ok(
+      svcLog.some((e) => e.priority === 3 && /^site: UNUSABLE: expired/.test(e.message)),
+      describeJournal(svcLog),
+    );
+    assert.ok(
+      svcLog.some((e) => e.message === `site: no usable certificate, started ${ORDER}`),
+      describeJournal(svcLog),
+    );
     if (onUnusable === 'warn') {
       assert.equal(svc.code, 0, `${svc.stdout}${svc.stderr}\n${describeJournal(svcLog)}`);
       assert.equal((await guest.show(SERVICE)).ActiveState, 'active');
