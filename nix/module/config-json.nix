@@ -73,5 +73,6 @@ nonNull {
   stateDirectory = cfg.stateDirectory;
   prometheusFile = cfg.prometheusFile;
   defaults = { };
-  certs = mapAttrs entry cfg.certs;
+  # companionCerts: security.acme's certificates, written by nix/module/companion.nix.
+  certs = mapAttrs entry cfg.certs // cfg.companionCerts;
 }

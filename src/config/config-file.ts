@@ -5,7 +5,7 @@ import { UsageError } from '../exit-codes.ts';
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
-import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
+import { DEFAULT_CONFIG_FILE, ISSUERS, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
 /**
  * One certificate's entry (or `defaults`) as written in the JSON config file. Durations may be
@@ -37,6 +37,10 @@ export interface RawCertEntry {
   ari?: boolean;
   /** ACME profile to ask for (draft-ietf-acme-profiles), e.g. `shortlived`; unset: the CA's default. */
   profile?: string;
+  /** Who orders and renews it when not certguard: "security.acme" (NixOS companion mode), "lego", "certbot". */
+  issuedBy?: string;
+  /** lego's domain hash as security.acme keeps it: a different or missing file means names changed. */
+  legoDomainHash?: { file: string; hash: string };
 }
 
 export interface RawConfig {
@@ -46,7 +50,7 @@ export interface RawConfig {
   certs: Record<string, RawCertEntry>;
 }
 
-type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object';
+type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object' | 'fileHash';
 const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   directory: 'string',
   domains: 'strings',
@@ -71,6 +75,8 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   reuseKey: 'boolean',
   ari: 'boolean',
   profile: 'string',
+  issuedBy: 'string',
+  legoDomainHash: 'fileHash',
 };
 const TOP_FIELDS = new Set(['stateDirectory', 'prometheusFile', 'defaults', 'certs', '$schema', 'comment']);
 
@@ -198,6 +204,12 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
     case 'profile':
       profileProblem(value as string, where);
       return;
+    case 'issuedBy':
+      oneOf(value as string, ISSUERS, where);
+      return;
+    case 'legoDomainHash':
+      checkDomainHash(value as { file: string; hash: string }, where);
+      return;
     default:
       return;
   }
@@ -213,6 +225,12 @@ export function profileProblem(value: string, where: string): void {
       `${where}: expected an ACME profile name such as shortlived (letters, digits, . _ -, at most 64), got ${JSON.stringify(value.slice(0, 70))}`,
     );
   }
+}
+
+/** security.acme's hash is 20 hex digits; the file is an absolute path (it is read as root). */
+function checkDomainHash(v: { file: string; hash: string }, where: string): void {
+  if (!v.file.startsWith('/')) throw new UsageError(`${where}.file: expected an absolute path`);
+  if (!/^[0-9a-f]{1,64}$/.test(v.hash)) throw new UsageError(`${where}.hash: expected hex digits`);
 }
 
 function oneOf(value: string, allowed: readonly string[], where: string): void {
@@ -235,6 +253,8 @@ function fieldOk(type: FieldType, v: unknown): boolean {
       return isObject(v) && typeof v.kid === 'string' && typeof v.hmacFile === 'string';
     case 'object':
       return isObject(v);
+    case 'fileHash':
+      return isObject(v) && typeof v.file === 'string' && typeof v.hash === 'string';
   }
 }
 
@@ -246,6 +266,7 @@ function describe(type: FieldType): string {
     boolean: 'true or false',
     eab: 'an object {"kid": ..., "hmacFile": ...}',
     object: 'an object',
+    fileHash: 'an object {"file": ..., "hash": ...}',
   }[type];
 }
 

@@ -10,6 +10,7 @@ import {
   DEFAULT_CERT_ROOT,
   DEFAULT_STATE_DIRECTORY,
   type GlobalSettings,
+  type Issuer,
   KEY_TYPES,
   type KeyType,
   ON_UNUSABLE,
@@ -95,6 +96,8 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
     profile: merged.profile,
+    issuedBy: merged.issuedBy as Issuer | undefined,
+    legoDomainHash: merged.legoDomainHash,
   };
 }
 

@@ -37,7 +37,15 @@ export interface CertSettings {
   ari: boolean;
   /** ACME profile for new orders; undefined: none sent (the CA's default). */
   profile: string | undefined;
+  /** Another client orders and renews it (NixOS security.acme, lego, certbot); certguard only watches. */
+  issuedBy: Issuer | undefined;
+  /** lego's domain hash file and the hash security.acme expects in it (companion mode). */
+  legoDomainHash: { file: string; hash: string } | undefined;
 }
+
+/** Another ACME client orders and renews it; certguard only checks it (companion mode). */
+export type Issuer = 'security.acme' | 'lego' | 'certbot';
+export const ISSUERS: readonly Issuer[] = ['security.acme', 'lego', 'certbot'];
 
 export type KeyType = 'ec256' | 'ec384' | 'rsa2048' | 'rsa3072' | 'rsa4096';
 export const KEY_TYPES: readonly KeyType[] = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096'];

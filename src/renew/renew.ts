@@ -279,6 +279,12 @@ async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<strin
 
 /** Renewing needs a CA, names and a challenge; say which setting is missing before any work. */
 export function checkRenewSettings(settings: CertSettings): void {
+  if (settings.issuedBy) {
+    // Companion mode: two clients ordering the same certificate would fight over its files.
+    throw new UsageError(
+      `${settings.name}: issued by ${settings.issuedBy} (companion mode): that client orders and renews it, certguard only checks it (certguard companion condition ${settings.name})`,
+    );
+  }
   const missing: string[] = [];
   if (!settings.server) missing.push('server (--server)');
   if (settings.domains.length === 0) missing.push('domains (--domain)');
