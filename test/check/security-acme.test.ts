@@ -33,7 +33,7 @@ test('validMinDays shorter than the lifetime: the window is validMinDays', async
   assert.equal(Date.parse(r.verdict.renewAt!), Date.parse(r.verdict.notAfter!) - 30 * DAY);
 });
 
-test('validMinDays not shorter than a 6-day lifetime: a third of the lifetime decides instead', async () => {
+test("validMinDays not shorter than a 6-day lifetime: certguard's lifetime-relative rule decides instead", async () => {
   const { leaf, intermediate } = await makeChain({
     sans: ['site.test'],
     notBefore: new Date(Date.now() - DAY),
@@ -43,7 +43,8 @@ test('validMinDays not shorter than a 6-day lifetime: a third of the lifetime de
   const r = inspectSecurityAcme(settingsFor(d), new Date());
   assert.equal(r.windowFallback, true);
   assert.equal(r.verdict.renewalDue, false, 'not due at day 1 of 6 (lego as configured would renew daily)');
-  assert.equal(Date.parse(r.verdict.renewAt!), Date.parse(r.verdict.notAfter!) - 2 * DAY);
+  // The default rule (renewal-point.ts): 2/3 of a lifetime under 10 days left, so day 2 of 6.
+  assert.equal(Date.parse(r.verdict.renewAt!), Date.parse(r.verdict.notAfter!) - 4 * DAY);
   assert.equal(windowTooLong({ kind: 'fraction', fraction: 0.5 }, r.verdict), false);
 });
 
