@@ -337,14 +337,14 @@ function failed(
 }
 
 /** A corrupt state file is reported and replaced, never fatal: the certificate matters more. */
-function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
+export function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
   if (read.ok) return read.state;
   log('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
   return emptyState();
 }
 
-function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
+export function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
   try {
     writeState(global.stateDirectory, name, state);
   } catch (err) {
@@ -361,7 +361,7 @@ function tryLock(global: GlobalSettings, name: string, waitMs: number): Promise<
 }
 
 /** Updates this certificate's samples (the others are re-read at most hourly: see refresh.ts). */
-async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
+export async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
   try {
     const { refreshMetricsFile } = await import('../status/refresh.ts');
     refreshMetricsFile(config, new Date(), [name]);
