@@ -18,8 +18,16 @@ let
   v = import ./validate.nix { inherit lib; };
   # "${p}" copies a path literal (e.g. a CA bundle in the repository) to the store; strings pass.
   pathString = p: if p == null then null else "${p}";
-  # dnsHook: a command string, a path (copied to the store) or a package (its main program).
-  executable = x: if x == null then null else if lib.isDerivation x then lib.getExe x else "${x}";
+  # dnsHook: a command string, a path (copied to the store), a package with a main program
+  # (lib.getExe), or a derivation that is itself the executable (pkgs.writeShellScript).
+  executable =
+    x:
+    if x == null then
+      null
+    else if lib.isDerivation x && x ? meta.mainProgram then
+      lib.getExe x
+    else
+      "${x}";
 
   entry =
     name: cert:

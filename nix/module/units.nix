@@ -28,6 +28,12 @@ let
   pkg = cfg.package;
   systemctl = lib.getExe' systemdPackage "systemctl";
   rootSteps = import ./root-steps.nix { inherit lib pkgs cfg systemctl; };
+  challengeOf =
+    cert:
+    import ./challenge.nix {
+      defaults = cfg.defaults;
+      inherit cert;
+    };
 
   # Per-certificate units rather than the plain `certguard-renew@.service` template: each
   # certificate needs its own credentials, writable paths and capabilities, and NixOS users expect
@@ -48,10 +54,7 @@ let
     name: cert:
     { force }:
     let
-      ch = import ./challenge.nix {
-        defaults = cfg.defaults;
-        inherit cert;
-      };
+      ch = challengeOf cert;
       port = if ch.listenHTTP == null then null else v.listenPort ch.listenHTTP;
       lowPort = port != null && port < 1024;
       credentials =
@@ -165,10 +168,7 @@ let
   fingerprint =
     name: cert:
     let
-      ch = import ./challenge.nix {
-        defaults = cfg.defaults;
-        inherit cert;
-      };
+      ch = challengeOf cert;
     in
     builtins.substring 0 16 (
       builtins.hashString "sha256" (
@@ -272,10 +272,7 @@ in
     mapAttrsToList (
       name: cert:
       let
-        ch = import ./challenge.nix {
-          defaults = cfg.defaults;
-          inherit cert;
-        };
+        ch = challengeOf cert;
       in
       [
         "d ${cert.directory} 0750 certguard ${cert.group} - -"

@@ -272,6 +272,15 @@ test('wrong types are rejected by Nix with the option path', (t) => {
     config({ certs: { 'example.org': { minValidity: '30 days' } } }),
     /services\.certguard\.certs\."example\.org"\.minValidity/,
   );
+  // A bare number for a validity period would mean seconds to the CLI, which refuses it: so does Nix.
+  rejects(
+    config({ certs: { 'example.org': { renewBefore: 30 } } }),
+    /services\.certguard\.certs\."example\.org"\.renewBefore/,
+  );
+  rejects(
+    config({ certs: { 'example.org': { minValidity: '30' } } }),
+    /services\.certguard\.certs\."example\.org"\.minValidity/,
+  );
   // A secret must be a path string outside the store: relative strings (and Nix path literals,
   // which would copy the secret into the world-readable store) are not accepted.
   rejects(
@@ -300,4 +309,22 @@ test('warning: inline renewal cannot use the dns hook credentials', (t) => {
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0]!, /services\.certguard\.certs\."example\.org"\.renewInline/);
   assert.match(r.warnings[0]!, /credentialFiles/);
+});
+
+test("the test's systemd declarations reject what NixOS does: unit names without a type, bad Type=/Restart=", (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const rejected = (svc: object) =>
+    assert.throws(() => evalModule(lib, { systemd: { services: { demo: svc } } }), JSON.stringify(svc));
+  rejected({ wants: ['network-online'] });
+  rejected({ after: ['nginx'] });
+  rejected({ serviceConfig: { Type: 'one-shot' } });
+  rejected({ serviceConfig: { Restart: 'sometimes' } });
+  assert.doesNotThrow(() =>
+    evalModule(lib, {
+      systemd: {
+        services: { demo: { wants: ['network-online.target'], serviceConfig: { Type: 'oneshot' } } },
+      },
+    }),
+  );
 });

@@ -9,6 +9,14 @@ import type { GuestFile } from '../helpers/systemd-harness.ts';
 import type { ModuleEval } from './nix-eval.ts';
 import { renderService, renderTimer } from './render-unit.ts';
 
+/** The package as the guest has it: the harness installs the CLI as /usr/bin/certguard(-preflight). */
+export const GUEST_PACKAGE = {
+  type: 'derivation',
+  name: 'certguard',
+  outPath: '/usr',
+  meta: { mainProgram: 'certguard' },
+};
+
 /** Ids free in the host's passwd and group files, from 64 900 up. */
 function freeIds(count: number): number[] {
   const used = new Set<number>();

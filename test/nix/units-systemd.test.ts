@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { makeChain } from '../helpers/fixtures.ts';
 import { bootGuest, GUEST_TEST_LIB } from '../helpers/systemd-harness.ts';
 import { skipWithoutSystemd, waitForOneshot } from '../systemd/scenario-kit.ts';
-import { guestSystem } from './guest-files.ts';
+import { GUEST_PACKAGE, guestSystem } from './guest-files.ts';
 import { evalModule, requireEvaluator } from './nix-eval.ts';
 
 // The units nix/module.nix generates, rendered as NixOS renders them and booted under a real
@@ -39,13 +39,7 @@ test('module-generated units run under real systemd: verify, tmpfiles, preflight
       certguard: {
         enable: true,
         acceptTerms: true,
-        // The harness installs the CLI as /usr/bin/certguard and /usr/bin/certguard-preflight.
-        package: {
-          type: 'derivation',
-          name: 'certguard',
-          outPath: '/usr',
-          meta: { mainProgram: 'certguard' },
-        },
+        package: GUEST_PACKAGE,
         defaults: {
           email: 'admin@site.test',
           // Unreachable by construction: the guest's network namespace has only lo.

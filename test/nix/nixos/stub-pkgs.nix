@@ -38,19 +38,24 @@ let
 
   # Every script is also reported on stderr as `trace: {"certguardStubScript":PATH,"text":TEXT}`,
   # so a test can write it where the unit expects it (test/nix/nix-eval.ts, stubScripts).
-  script =
-    name: text:
+  # `bin`: the script is $out/bin/NAME with meta.mainProgram (writeShellScriptBin,
+  # writeShellApplication); otherwise $out itself, without mainProgram (writeShellScript).
+  scriptAt =
+    bin: name: text:
     let
       drv = mkFake {
         inherit name;
         passthru.text = text;
-        meta.mainProgram = name;
+        meta = lib.optionalAttrs bin { mainProgram = name; };
       };
+      path = if bin then "${drv.outPath}/bin/${name}" else drv.outPath;
     in
     builtins.trace (builtins.toJSON {
-      certguardStubScript = drv.outPath;
+      certguardStubScript = path;
       inherit text;
     }) drv;
+  script = scriptAt false;
+  binScript = scriptAt true;
 
   names = [
     "bash"
@@ -94,8 +99,8 @@ let
       writeText = name: text: script name text;
       writeScript = name: text: script name text;
       writeShellScript = name: text: script name "#!/bin/sh\n${text}";
-      writeShellScriptBin = name: text: script name "#!/bin/sh\n${text}";
-      writeShellApplication = { name, text, ... }: script name "#!/bin/sh\nset -o errexit\n${text}";
+      writeShellScriptBin = name: text: binScript name "#!/bin/sh\n${text}";
+      writeShellApplication = { name, text, ... }: binScript name "#!/bin/sh\nset -o errexit\n${text}";
       writeTextFile = { name, text, ... }: script name text;
       runCommand = name: _env: buildCommand: script name buildCommand;
       runCommandLocal = name: _env: buildCommand: script name buildCommand;
