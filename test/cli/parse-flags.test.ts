@@ -72,8 +72,8 @@ describe('unknown commands', () => {
     [['chekc', 'example.org'], 'unknown command "chekc" (did you mean "check"?)'],
     [['renwe', '--force'], 'unknown command "renwe" (did you mean "renew"?)'],
     [['stat'], 'unknown command "stat" (did you mean "status"?)'],
-    [['frobnicate'], 'unknown command "frobnicate" (commands: check, renew, status)'],
-    [['x\u0007y'], 'unknown command "x\\u0007y" (commands: check, renew, status)'],
+    [['frobnicate'], 'unknown command "frobnicate" (commands: check, renew, status, companion)'],
+    [['x\u0007y'], 'unknown command "x\\u0007y" (commands: check, renew, status, companion)'],
   ];
   for (const [args, message] of cases) {
     test(`certguard ${JSON.stringify(args)}: "${message}", exit 2`, () => {
