@@ -88,7 +88,10 @@ describe('unknown commands', () => {
   test('no command, or an option where the command belongs: one line, exit 2', () => {
     requireBuild();
     const none = run([CERTGUARD]);
-    assert.equal(none.stderr, 'certguard: give a command: check, renew, status (see certguard --help)\n');
+    assert.equal(
+      none.stderr,
+      'certguard: give a command: check, renew, status, companion (see certguard --help)\n',
+    );
     assert.equal(none.status, 2);
     const bogus = run([CERTGUARD, '--config', 'f.json', 'status']);
     assert.equal(bogus.stderr, 'certguard: unknown option --config\n');
