@@ -149,7 +149,16 @@ function checkFields(data: Record<string, unknown>): { state: RenewalState; drop
     return { class: v.class as FailureClass, message: cleanText(v.message, 1000), at };
   });
   take('ari', ariState);
+  take('issued', issuedRecord);
   return { state, dropped };
+}
+
+/** Serial as hex (at most 20 bytes by RFC 5280, some slack); profile a short token or null. */
+function issuedRecord(v: unknown): IssuedRecord | undefined {
+  if (!isObject(v) || typeof v.serial !== 'string' || !/^[0-9A-Fa-f]{1,64}$/.test(v.serial)) return undefined;
+  if (v.profile === null || v.profile === undefined) return { serial: v.serial, profile: null };
+  if (typeof v.profile !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v.profile)) return undefined;
+  return { serial: v.serial, profile: v.profile };
 }
 
 function ariState(v: unknown): AriState | undefined {
