@@ -5,17 +5,12 @@
  * installing it is the caller's job (atomic install in src/store/).
  */
 import { X509Certificate } from 'node:crypto';
+import { challengeKind } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { loadOrCreateAccountKey, saveAccountInfo } from './account.ts';
 import { DeadlineExceeded, deadlineSignal, sleep } from './budget.ts';
 import { splitChain } from './chain.ts';
-import {
-  type ChallengeTask,
-  challengeProblem,
-  challengeType,
-  makeSolver,
-  type Solver,
-} from './challenges/solver.ts';
+import { type ChallengeTask, challengeProblem, makeSolver, type Solver } from './challenges/solver.ts';
 import { oneLine, parseRetryAfter, shortType } from './classify.ts';
 import { type Client, loadAcmeClient, makeClient } from './client.ts';
 import { readCaBundle } from './http-get.ts';
@@ -50,14 +45,21 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
   const problem = challengeProblem(req.domains, req.challenge);
   if (problem) throw new AcmeFailure('challenge-failed', problem);
   const ids = identifiersFor(req.domains);
-  checkIdentifierChallenge(ids, challengeType(req.challenge));
+  checkIdentifierChallenge(ids, challengeKind(req.challenge));
   if (req.reuseKeyPem) checkReusableKey(req.reuseKeyPem);
   const caPem = readCaBundle(req.caBundle);
 
   const started = Date.now();
   const { signal, dispose } = deadlineSignal(req.budget.deadlineMs);
+  let solver: Solver;
+  try {
+    // Before any connection: a solver reads its secrets here (rfc2136's TSIG key).
+    solver = makeSolver(req.challenge, { signal, deadlineMs: req.budget.deadlineMs, log: req.log });
+  } catch (err) {
+    dispose();
+    throw err;
+  }
   const transport = new Transport(req.budget, signal, caPem, req.log);
-  const solver = makeSolver(req.challenge, { signal, deadlineMs: req.budget.deadlineMs, log: req.log });
   const presented: ChallengeTask[] = [];
   let solverStarted = false;
   try {

@@ -23,9 +23,9 @@ export const BACKOFF_SHARE_OF_REMAINING = 1 / 24;
 export const BACKOFF_UNUSABLE_MAX_SECONDS = 3600;
 
 /**
- * The longest the CA is left alone after a failure, for a certificate with this much validity left
- * (null: none usable). Both the backoff written after a failure and the clamp applied when reading
- * it use this one rule.
+ * The longest delay after a failure, for a certificate with this much validity left (null: none
+ * usable). Both the backoff written after a failure and the clamp applied when reading it use this
+ * one rule.
  */
 export function backoffCapSeconds(remainingSeconds: number | null): number {
   if (remainingSeconds === null || !(remainingSeconds > 0)) return BACKOFF_UNUSABLE_MAX_SECONDS;

@@ -161,3 +161,44 @@ describe('configPath', () => {
     assert.equal(configPath(undefined, {}), '/etc/certguard/certguard.json');
   });
 });
+
+test('trust: "system" or a bundle path, in defaults or per certificate; empty or control characters refused', () => {
+  const c = parse({ defaults: { trust: 'system' }, certs: { a: { trust: '/etc/ssl/private-ca.pem' } } });
+  assert.equal(c.defaults.trust, 'system');
+  assert.equal(c.certs.a!.trust, '/etc/ssl/private-ca.pem');
+  assert.throws(
+    () => parse({ certs: { a: { trust: '' } } }),
+    /certs\.a\.trust: expected "system" or the path/,
+  );
+  assert.throws(() => parse({ defaults: { trust: 'a\u001bb' } }), /defaults\.trust: expected/);
+  assert.throws(() => parse({ defaults: { trust: 7 } }), /defaults\.trust: expected a string/);
+});
+
+test('companion fields: issuedBy names another client, legoDomainHash is {file, hash}', () => {
+  const ok = parseConfig(
+    JSON.stringify({
+      certs: {
+        a: {
+          issuedBy: 'security.acme',
+          legoDomainHash: { file: '/var/lib/acme/.lego/a/h/domainhash.txt', hash: '0123abcd' },
+        },
+      },
+    }),
+    'c.json',
+  );
+  assert.equal(ok.certs.a?.issuedBy, 'security.acme');
+  const bad = (entry: object) => () => parseConfig(JSON.stringify({ certs: { a: entry } }), 'c.json');
+  assert.throws(
+    bad({ issuedBy: 'someone' }),
+    /certs\.a\.issuedBy: expected one of security\.acme, lego, certbot/,
+  );
+  assert.throws(
+    bad({ legoDomainHash: { file: 'rel', hash: 'ab' } }),
+    /legoDomainHash\.file: expected an absolute path/,
+  );
+  assert.throws(
+    bad({ legoDomainHash: { file: '/x', hash: 'zz\n' } }),
+    /legoDomainHash\.hash: expected hex digits/,
+  );
+  assert.throws(bad({ legoDomainHash: '/x' }), /legoDomainHash: expected an object \{"file"/);
+});

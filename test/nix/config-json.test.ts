@@ -40,6 +40,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
         email: 'admin@example.org',
         server: 'https://acme.test/dir',
         caBundle: '/etc/ssl/private-ca.pem',
+        trust: 'system',
         eab: { kid: 'kid-1', hmacFile: '/run/secrets/eab' },
         webroot: '/var/lib/acme/challenge',
       },
@@ -85,6 +86,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
   assert.equal(s.server, 'https://acme.test/dir');
   assert.equal(s.email, 'admin@example.org');
   assert.equal(s.caBundle, '/etc/ssl/private-ca.pem');
+  assert.equal(s.trust, 'system');
   assert.deepEqual(s.eab, { kid: 'kid-1', hmacFile: '/run/secrets/eab' });
   assert.equal(s.group, 'web');
   // Protected services first, then the extra ones, as unit names.

@@ -360,8 +360,10 @@ test('every option is documented: description, type, default, and an example for
   for (const d of docs) {
     assert.ok(d.description && d.description.trim().length > 20, `${d.name}: no real description`);
     assert.ok(d.type, `${d.name}: no type`);
-    // Inside `eab` both fields are required once eab is set: no default by design.
-    if (!/\.eab\.(kid|hmacFile)$/.test(d.name)) assert.notEqual(d.default, null, `${d.name}: no default`);
+    // Inside `eab` and `rfc2136` the fields without which they mean nothing are required once the
+    // option is set: no default by design.
+    if (!/\.eab\.(kid|hmacFile)$|\.rfc2136\.(server|zone|keyName|secretFile)$/.test(d.name))
+      assert.notEqual(d.default, null, `${d.name}: no default`);
     if (/string|path/.test(d.type) && !/submodule/.test(d.type)) {
       assert.notEqual(d.example, null, `${d.name} (${d.type}): no example`);
     }

@@ -47,13 +47,13 @@ test('with no usable certificate the CA is retried at least hourly', () => {
   assert.equal(BACKOFF_UNUSABLE_MAX_SECONDS, 3600);
 });
 
-test('Retry-After is honoured when longer than the backoff, up to the cap', () => {
+test('Retry-After is honoured when longer than the backoff, up to the same cap', () => {
   const usable = { remainingSeconds: 90 * 86400 };
   assert.equal(at(1, 1, { ...usable, retryAfterSeconds: 3600 }), 3600);
   assert.equal(at(1, 1, { ...usable, retryAfterSeconds: 10 }), 300);
   assert.equal(at(1, 1, { ...usable, retryAfterSeconds: 10 * 86400 }), BACKOFF_MAX_SECONDS);
-  // No usable certificate: the CA's day-long Retry-After still gets a try an hour later.
-  assert.equal(at(1, 1, { retryAfterSeconds: 10 * 86400 }), BACKOFF_UNUSABLE_MAX_SECONDS);
+  // The cap that the read-side clamp applies too: with nothing usable, an hour.
+  assert.equal(at(1, 1, { retryAfterSeconds: 7200 }), BACKOFF_UNUSABLE_MAX_SECONDS);
 });
 
 test('a certificate close to expiry is retried sooner (1/24 of what is left, not under 5 min)', () => {
@@ -131,14 +131,6 @@ test('recordSuccess clears failures, backoff and the old ARI answer', () => {
   assert.equal(backoffUntil(s, NOW), undefined);
 });
 
-test('the cap: a day, or 1/24 of the remaining validity (never under the base delay), an hour when unusable', () => {
-  assert.equal(backoffCapSeconds(null), BACKOFF_UNUSABLE_MAX_SECONDS);
-  assert.equal(backoffCapSeconds(-5), BACKOFF_UNUSABLE_MAX_SECONDS);
-  assert.equal(backoffCapSeconds(48 * 3600), 2 * 3600);
-  assert.equal(backoffCapSeconds(60), BACKOFF_BASE_SECONDS);
-  assert.equal(backoffCapSeconds(30 * 86400), BACKOFF_MAX_SECONDS);
-});
-
 describe('backoff is clamped when read', () => {
   const HOUR = 3600_000;
   const state = (next: number, attempt: number | null) => ({
@@ -152,17 +144,18 @@ describe('backoff is clamped when read', () => {
     assert.equal(backoffUntil(state(tenYears, tenYears - HOUR), NOW), undefined);
     assert.equal(backoffUntil(state(tenYears, null), NOW), undefined);
   });
+  const ninetyDays = 90 * 86400;
   test('an attempt in the past with a far-future backoff: at most the cap after that attempt', () => {
-    const until = backoffUntil(state(10 * 365 * 24 * HOUR, -HOUR), NOW, 90 * 86400);
+    const until = backoffUntil(state(10 * 365 * 24 * HOUR, -HOUR), NOW, ninetyDays);
     assert.equal(until?.getTime(), NOW.getTime() + 23 * HOUR);
-    // 48 h of validity left: 1/24 of it, 2 h after the attempt.
-    assert.equal(backoffUntil(state(20 * HOUR, -HOUR), NOW, 48 * 3600)?.getTime(), NOW.getTime() + HOUR);
-    assert.equal(backoffUntil(state(20 * HOUR, -3 * HOUR), NOW, 48 * 3600), undefined);
-    // No usable certificate: an hour after the attempt at most.
-    assert.equal(backoffUntil(state(20 * HOUR, -HOUR / 2), NOW)?.getTime(), NOW.getTime() + HOUR / 2);
+    // 10 days of validity left: 1/24 of it (10 h) after the attempt.
+    assert.equal(backoffUntil(state(20 * HOUR, -HOUR), NOW, 240 * 3600)?.getTime(), NOW.getTime() + 9 * HOUR);
+    assert.equal(backoffUntil(state(20 * HOUR, -11 * HOUR), NOW, 240 * 3600), undefined);
+    // Nothing usable: an hour after the attempt at most.
+    assert.equal(backoffUntil(state(20 * HOUR, -HOUR), NOW), undefined);
   });
   test('a normal backoff is obeyed as written', () => {
-    assert.equal(backoffUntil(state(HOUR, -60_000), NOW, 90 * 86400)?.getTime(), NOW.getTime() + HOUR);
-    assert.equal(backoffUntil(state(-1, -HOUR), NOW), undefined);
+    assert.equal(backoffUntil(state(HOUR, -60_000), NOW, ninetyDays)?.getTime(), NOW.getTime() + HOUR);
+    assert.equal(backoffUntil(state(-1, -HOUR), NOW, ninetyDays), undefined);
   });
 });
