@@ -50,7 +50,7 @@ buildNpmPackage {
     cp -r dist $out/lib/certguard/dist
     for exe in certguard certguard-preflight; do
       makeWrapper ${nodejs}/bin/node $out/bin/$exe \
-        --add-flags $out/lib/certguard/dist/$exe.mjs
+        --add-flags $out/lib/certguard/dist/$exe.cjs
     done
     runHook postInstall
   '';

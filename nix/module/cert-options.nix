@@ -73,10 +73,10 @@ in
     });
 
     renewBefore = mkOption (inherit' "renewBefore" "1/3" // {
-      type = types.either types.ints.unsigned (types.strMatching v.renewBeforePattern);
+      type = types.strMatching v.renewBeforePattern;
       example = "30d";
       description = ''
-        When renewal becomes due: a duration before expiry (`30d`, `12h`, or seconds), or a
+        When renewal becomes due: a duration before expiry (`30d`, `12h`; the unit is required), or a
         fraction of the certificate's lifetime that must be left (`1/3`, as Let's Encrypt
         advises). A renewal that fails while the certificate is still usable is a soft failure
         (exit 75): reported by `certguard status` and metrics, never a failed unit.
@@ -84,7 +84,7 @@ in
     });
 
     minValidity = mkOption (inherit' "minValidity" "0s" // {
-      type = v.durationType;
+      type = v.validityType;
       example = "1d";
       description = ''
         The preflight treats a certificate with less than this left as unusable (then

@@ -272,6 +272,15 @@ test('wrong types are rejected by Nix with the option path', (t) => {
     config({ certs: { 'example.org': { minValidity: '30 days' } } }),
     /services\.certguard\.certs\."example\.org"\.minValidity/,
   );
+  // A bare number for a validity period would mean seconds to the CLI, which refuses it: so does Nix.
+  rejects(
+    config({ certs: { 'example.org': { renewBefore: 30 } } }),
+    /services\.certguard\.certs\."example\.org"\.renewBefore/,
+  );
+  rejects(
+    config({ certs: { 'example.org': { minValidity: '30' } } }),
+    /services\.certguard\.certs\."example\.org"\.minValidity/,
+  );
   // A secret must be a path string outside the store: relative strings (and Nix path literals,
   // which would copy the secret into the world-readable store) are not accepted.
   rejects(
