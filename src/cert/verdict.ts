@@ -10,6 +10,7 @@ import { nameConstraintProblem } from './name-constraints.ts';
 import { coversName, subjectAltNames } from './names.ts';
 import { isPlaceholder } from './placeholder-mark.ts';
 import type { Finding, ReasonCode, WarningCode } from './reasons.ts';
+import { renewalPoint } from './renewal-point.ts';
 import { trustPath } from './trust-path.ts';
 import type { TrustAnchors } from './trust-store.ts';
 
@@ -88,7 +89,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   const notAfter = new Date(leaf.validTo);
   const nowMs = now.getTime();
   const remainingSeconds = Math.floor((notAfter.getTime() - nowMs) / 1000);
-  const renewAt = renewalTime(notBefore, notAfter, policy.renewBefore);
+  const renewAt = renewalPoint(notBefore, notAfter, policy.renewBefore);
   Object.assign(verdict, {
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
@@ -191,14 +192,6 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     warnings.unshift({ code: 'renewal-due', message: `renewal due since ${renewAt.toISOString()}` });
   }
   return verdict;
-}
-
-/** When renewal becomes due: a fixed time before notAfter, or when `fraction` of the lifetime is left. */
-export function renewalTime(notBefore: Date, notAfter: Date, rb: RenewBefore): Date {
-  const end = notAfter.getTime();
-  const lifetime = end - notBefore.getTime();
-  const beforeMs = rb.kind === 'fraction' ? lifetime * rb.fraction : rb.seconds * 1000;
-  return new Date(end - beforeMs);
 }
 
 /** fullchain.pem passed as --cert plus chain.pem as --chain repeats issuers: keep the first of each. */

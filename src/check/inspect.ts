@@ -26,6 +26,7 @@ function evidenceOf(settings: CertSettings, files: PairRead): Evidence {
   const evidence: Evidence = { cert: parseCertificates(files.cert, settings.certFile) };
   if (settings.chainFile && files.chain) evidence.chain = parseCertificates(files.chain, settings.chainFile);
   if (settings.keyFile && files.key) evidence.key = parsePrivateKey(files.key, settings.keyFile);
+  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return evidence;
 }
 
@@ -50,15 +51,13 @@ export function inspectCandidate(
     cert: parseCertificates(bytes(files.fullchainPem), 'the new fullchain.pem'),
     key: parsePrivateKey(bytes(files.keyPem), 'the new key.pem'),
   };
+  // The new certificate must reach the same trust anchors the preflight will demand of it.
+  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return judge(settings, evidence, now);
 }
 
-/**
- * The one place settings become decide()'s policy: check, renew, status and new certificates. The
- * `trust` setting joins here, so a new certificate is judged against the same anchors.
- */
+/** The one place settings become decide()'s policy: check, renew, status and new certificates. */
 function judge(settings: CertSettings, evidence: Evidence, now: Date): Verdict {
-  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   const policy: Policy = {
     domains: settings.domains,
     minValiditySeconds: settings.minValiditySeconds,

@@ -107,7 +107,7 @@ function checkValues(opts: CheckOptions): void {
 
 export const CHECK_HELP = `Usage:
   certguard check --cert FILE [--key FILE] [--chain FILE] [--trust FILE|system] [--domain NAME]...
-                  [--min-validity DURATION] [--renew-before DURATION|FRACTION] [--json]
+                  [--min-validity DURATION] [--renew-before DURATION|FRACTION|auto] [--json]
   certguard check NAME [--config FILE] [options above override the config]
   (certguard-preflight takes exactly the same arguments)
 
@@ -128,8 +128,8 @@ Options:
                            the host's bundle (system: /etc/ssl/certs/ca-certificates.crt, ...)
   --domain NAME            a name the certificate must cover (repeatable; DNS or IP)
   --min-validity DURATION  unusable if less than this is left (default 0): 90s, 15m, 12h, 30d
-  --renew-before D|F       renewal due this long before expiry, or when this fraction of the
-                           lifetime is left (default 1/3)
+  --renew-before D|F|auto  renewal due this long before expiry, or when this fraction of the
+                           lifetime is left; default auto: 1/3, or 2/3 under 10 days
   --json                   print one JSON object (fields documented in the README)
 
 In a systemd unit (ExecStartPre=):

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { PLACEHOLDER_ORGANIZATION } from '../../src/cert/placeholder-mark.ts';
-import { decide, type Evidence, type Policy, renewalTime } from '../../src/cert/verdict.ts';
+import { decide, type Evidence, type Policy } from '../../src/cert/verdict.ts';
 import { type Issued, makeCert, makeChain, tempDir } from '../helpers/fixtures.ts';
 import { OpensslPki, requireOpenssl } from '../helpers/openssl-pki.ts';
 import { judge } from './pki-verdict.ts';
@@ -71,19 +71,6 @@ describe('renewal timing', () => {
     const v = decide('t', evidence([leaf, chain.intermediate]), p, new Date());
     assert.equal(v.renewAt, new Date(notAfter - 81 * DAY).toISOString());
     assert.equal(v.renewalDue, true);
-  });
-
-  test('renewalTime: fraction and fixed', () => {
-    const nb = new Date('2026-01-01T00:00:00Z');
-    const na = new Date('2026-04-01T00:00:00Z'); // 90 days
-    assert.equal(
-      renewalTime(nb, na, { kind: 'fraction', fraction: 1 / 3 }).toISOString(),
-      '2026-03-02T00:00:00.000Z',
-    );
-    assert.equal(
-      renewalTime(nb, na, { kind: 'seconds', seconds: 86400 }).toISOString(),
-      '2026-03-31T00:00:00.000Z',
-    );
   });
 
   test('an unusable certificate is always due for renewal, without a renewal-due warning', async () => {
