@@ -3,6 +3,7 @@ import './node-guard.ts';
 import { runCheck } from './check-command.ts';
 import { runRenewArgv } from './renew-command.ts';
 import { reportError } from './report-error.ts';
+import { COMMANDS, unknownCommand } from './unknown-command.ts';
 
 // `certguard check` takes the lean path shared with certguard-preflight (same parser, same output,
 // no yargs load), and so does `renew`, which a timer runs often and which is usually not due: both
@@ -17,6 +18,9 @@ if (argv[0] === 'check') {
   runCheck(argv.slice(1)).then(exitWith);
 } else if (argv[0] === 'renew') {
   runRenewArgv(argv.slice(1)).then(exitWith);
+} else if (argv[0] && !argv[0].startsWith('-') && !(COMMANDS as readonly string[]).includes(argv[0])) {
+  // A mistyped command is answered here, before its options are looked at (or yargs is loaded).
+  process.exitCode = reportError(unknownCommand(argv[0]));
 } else {
   import('./yargs-cli.ts').then(({ runCli }) => runCli(argv), reportError).then(exitWith);
 }

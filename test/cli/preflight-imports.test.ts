@@ -51,7 +51,11 @@ Module._load = function (request, ...rest) {
     fullchain: writeFile(dir, 'fullchain.pem', leaf.certPem + intermediate.certPem),
     cert: writeFile(dir, 'cert.pem', leaf.certPem),
     key: writeFile(dir, 'key.pem', leaf.keyPem),
-    config: writeFile(dir, 'certguard.json', JSON.stringify({ certs: { site: { directory: dir } } })),
+    config: writeFile(
+      dir,
+      'certguard.json',
+      JSON.stringify({ certs: { site: { directory: dir, domains: ['example.com'] } } }),
+    ),
   };
 });
 
