@@ -20,6 +20,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countInstructions } from './instructions.mjs';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
@@ -192,18 +193,6 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Instructions `argv` executes, all threads (valgrind's callgrind; JIT code needs --smc-check). */
-function countInstructions(argv) {
-  const r = spawnSync(
-    'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', ...argv],
-    { encoding: 'utf8' },
-  );
-  const m = /Collected : (\d+)/.exec(r.stderr ?? '');
-  if (!m) throw new Error(`valgrind could not count ${argv.join(' ')}: ${r.error?.message ?? r.stderr}`);
-  return Number(m[1]);
 }
 
 function median(xs) {

@@ -2,7 +2,7 @@
  * Benchmark: `certguard renew` vs Debian's lego 4.9.1, in ONE run against the same local pebble.
  *
  *   npx tsx bench/renew-vs-lego.ts [--runs 7] [--slow-runs 3] [--issue-runs 5] [--json FILE]
- *                                  [--baseline DIR]
+ *                                  [--baseline DIR] [--instructions]
  *
  * (b) Full issuance (fresh account, order, real http-01 validation through pebble-challtestsrv's
  *     DNS, download, install): certguard vs `lego run`.
@@ -14,6 +14,8 @@
  *     --days 30`, lego followed by NixOS's openssl fallback, and `openssl x509 -checkend` alone (the
  *     least a not-due decision can cost). --baseline DIR adds the steady-state renew of another
  *     build (an older dist/: certguard.cjs or certguard.mjs) to the same interleaved runs.
+ *     --instructions counts, with the CA refused, the instructions the floor, the steady-state
+ *     renews and openssl execute (valgrind: slow, but hardly disturbed by other load).
  * Medians of wall time (monotonic clock around each spawn), peak RSS (GNU time %M), exit codes,
  * connections. Commands of one scenario are interleaved so machine load hits all alike. certguard
  * is bundled with esbuild into a temp dir (the shipped code-split shape).
@@ -26,6 +28,7 @@ import { join } from 'node:path';
 import { tempDir } from '../test/helpers/fixtures.ts';
 import { pebbleAvailable, startPebble } from '../test/helpers/pebble.ts';
 import { bundleCli } from '../test/status/bundle.ts';
+import { countInstructions } from './instructions.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -38,6 +41,7 @@ const ISSUE_RUNS = Number(opt('issue-runs', '5'));
 const JSON_OUT = args.includes('--json') ? opt('json', '') : '';
 const LEGO = '/usr/bin/lego';
 const TIME = '/usr/bin/time';
+const WITH_INSTRUCTIONS = args.includes('--instructions');
 const BASELINE_DIR = opt('baseline', '');
 const BASELINE = BASELINE_DIR
   ? ['certguard.cjs', 'certguard.mjs'].map((f) => join(BASELINE_DIR, f)).find((f) => existsSync(f))
@@ -288,6 +292,10 @@ try {
   }
 
   await scenario('(a) CA refused', false);
+  const counted = WITH_INSTRUCTIONS
+    ? contenders(false).filter((c) => /floor|steady state|openssl x509 -checkend alone/.test(c.name))
+    : [];
+  const instructions = counted.map((c) => ({ command: c.name, count: countInstructions(c.argv(), env) }));
 
   // A blackhole on pebble's own port: accepts TCP, never answers (not even the TLS handshake).
   let accepted = 0;
@@ -335,7 +343,20 @@ try {
         .map((l) => l.toFixed(2))
         .join(' ')}; node ${process.version}; lego 4.9.1 (Debian)`,
   );
-  if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify({ rows, loadavg: loadavg() }, null, 2)}\n`);
+  if (instructions.length > 0) {
+    const floorCount = instructions[0]!.count;
+    console.log(
+      '\n(a) CA refused: instructions executed (valgrind)\n| command | instructions | × floor |\n|---|---|---|',
+    );
+    for (const i of instructions) {
+      console.log(
+        `| ${i.command} | ${(i.count / 1e6).toFixed(1)} M | ${(i.count / floorCount).toFixed(3)} |`,
+      );
+    }
+  }
+  if (JSON_OUT) {
+    writeFileSync(JSON_OUT, `${JSON.stringify({ rows, instructions, loadavg: loadavg() }, null, 2)}\n`);
+  }
 } finally {
   for (const stop of stopList.reverse()) await stop();
   cleanup();

@@ -11,7 +11,7 @@ export interface RenewRun {
 }
 
 /**
- * `certguard renew ARGS` as a child process: from source through tsx, or a bundled certguard.mjs
+ * `certguard renew ARGS` as a child process: from source through tsx, or a bundled certguard.cjs
  * (`bin`) as shipped. The journal is off so lines arrive as plain text.
  */
 export function runRenew(
