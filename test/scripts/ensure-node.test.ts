@@ -25,6 +25,7 @@ const { dir, cleanup } = tempDir('certguard-ensure-node-');
 after(cleanup);
 // Shared by the cases: the first that needs Node 20 installs it, the next finds it there.
 const CACHE = join(dir, 'node-cache');
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const WANTED = /"node":\s*">=\s*(\d+)\.(\d+)"/.exec(readFileSync(join(REPO, 'package.json'), 'utf8'))!;
 
 /** Sources the script the way the README commands do, then reports which node the caller got. */
@@ -110,7 +111,11 @@ test('a real Debian 12 Node.js 18 as the system node: the script installs Node >
     'echo "before: $(command -v node) $(node --version)"',
     PROBE,
   ].join('\n');
-  const r = sh('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', inside]);
+  // A fresh machine's PATH: not the caller's, which may already lead to a newer node (as under
+  // .ci/run on a machine whose own node is too old).
+  const r = sh('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', inside], {
+    PATH: SYSTEM_PATH,
+  });
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, /^before: \/usr\/bin\/node v18\.\d+\.\d+$/m, 'the namespace did not provide Node 18');
   assert.match(r.out, /ensure-node: \/usr\/bin\/node \(v18\.\d+\.\d+\) is older than Node\.js \d+\.\d+/);
