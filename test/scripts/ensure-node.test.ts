@@ -80,13 +80,17 @@ function debianNode18(t: import('node:test').TestContext): string | undefined {
   for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
     const deps = sh('apt-cache', ['depends', '--no-recommends', '--no-suggests', ...frontier]).out;
     const names = [...deps.matchAll(/^\s*\|?Depends: ([a-z0-9][a-z0-9.+-]*)$/gm)].map((m) => m[1]!);
-    frontier = [...new Set(names)].filter(
-      (n) =>
-        !n.startsWith('nodejs') &&
-        !n.startsWith('libnode') &&
-        !wanted.has(n) &&
-        !/^Status: install ok installed$/m.test(sh('dpkg-query', ['-s', n]).out),
+    const fresh = [...new Set(names)].filter(
+      (n) => !n.startsWith('nodejs') && !n.startsWith('libnode') && !wanted.has(n),
     );
+    // One dpkg-query for them all: a stanza per known package, "Package:" then "Status:".
+    const status = fresh.length > 0 ? sh('dpkg-query', ['-s', ...fresh]).out : '';
+    const installed = new Set(
+      [...status.matchAll(/^Package: (\S+)\n(?:(?!Package: ).*\n)*?Status: install ok installed$/gm)].map(
+        (m) => m[1]!,
+      ),
+    );
+    frontier = fresh.filter((n) => !installed.has(n));
     for (const n of frontier) wanted.add(n);
   }
   const download = spawnSync('apt-get', ['download', ...wanted], { cwd: debs, encoding: 'utf8' });
