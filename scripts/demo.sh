@@ -39,13 +39,13 @@ if [ ! -d node_modules ]; then
   step "npm ci"
   npm ci --no-audit --no-fund
 fi
-if [ ! -f dist/certguard.mjs ] || [ ! -f dist/certguard-preflight.mjs ] ||
-  [ -n "$(find src package.json -newer dist/certguard.mjs -print -quit)" ]; then
+if [ ! -f dist/certguard.cjs ] || [ ! -f dist/certguard-preflight.cjs ] ||
+  [ -n "$(find src package.json -newer dist/certguard.cjs -print -quit)" ]; then
   step "npm run build"
   npm run build --silent
 fi
-CERTGUARD=("$(command -v node)" "$REPO/dist/certguard.mjs")
-PREFLIGHT=("$(command -v node)" "$REPO/dist/certguard-preflight.mjs")
+CERTGUARD=("$(command -v node)" "$REPO/dist/certguard.cjs")
+PREFLIGHT=("$(command -v node)" "$REPO/dist/certguard-preflight.cjs")
 
 WORK=$(mktemp -d /tmp/certguard-demo.XXXXXX)
 PIDS=()

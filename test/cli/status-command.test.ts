@@ -86,7 +86,7 @@ test('exit 0 when every listed certificate is usable (ok, failing-but-valid, pla
   assert.match(lines[1]!, /^good +ok +\d{4}-\d\d-\d\d \(in 7\d days\) +in \d+ days +never$/);
   assert.match(
     lines[2]!,
-    /^failing +renewal-failing +\d{4}-\d\d-\d\d \(in (19|20) days\) +in 41 min +2 h ago: ca-unreachable \(connection refused\)$/,
+    /^failing +renewal-failing +\d{4}-\d\d-\d\d \(in (19|20) days\) +in (40|41) min +2 h ago: ca-unreachable \(connection refused\)$/,
   );
   assert.match(lines[3]!, /^placeholder +placeholder /);
   assert.match(lines[4]!, /^corrupt-state +ok .*unknown \(state file: corrupt state file \(invalid JSON\)\)/);
@@ -156,7 +156,8 @@ test('--json: an array with every field and raw timestamps; no key material', ()
   assert.equal(failing.usable, true);
   assert.equal(failing.lastError.class, 'ca-unreachable');
   assert.match(failing.nextAttemptNotBefore, /Z$/);
-  assert.equal(failing.display.nextAttempt, 'in 41 min');
+  // Set 41.5 min ahead in before(); a loaded machine may take over 30 s to get here.
+  assert.match(failing.display.nextAttempt, /^in (40|41) min$/);
   assert.match(rows[3].stateProblem, /corrupt state file/);
   assert.doesNotMatch(r.stdout, /PRIVATE KEY/);
 });
