@@ -50,6 +50,15 @@ let
       challengeWhere = if ch.fromDefaults then "services.certguard.defaults" else showOption [ "services" "certguard" "certs" name ];
       suffixed = filter (s: hasSuffix ".service" s) cert.services;
       missing = filter (s: !(hasSuffix ".service" s) && !(definedElsewhere s)) cert.services;
+      # Names the rfc2136 zone does not contain (the CLI refuses them the same way).
+      zone = if ch.rfc2136 == null then "" else lib.toLower (lib.removeSuffix "." ch.rfc2136.zone);
+      inZone =
+        d:
+        let
+          n = lib.toLower (lib.removeSuffix "." (lib.removePrefix "*." d));
+        in
+        n == zone || lib.hasSuffix ".${zone}" n;
+      outsideZone = filter (d: !(inZone d)) domains;
       badCredentialNames = filter (k: builtins.match "[A-Za-z_][A-Za-z0-9_]*" k == null) (
         attrNames cert.credentialFiles
       );
@@ -65,7 +74,7 @@ let
       }
       {
         assertion = ch.chosen != [ ];
-        message = "${showOption [ "services" "certguard" "certs" name ]} has no challenge: set one of ${opt name "webroot"}, ${opt name "listenHTTP"} or ${opt name "dnsHook"} (or the same option in services.certguard.defaults).";
+        message = "${showOption [ "services" "certguard" "certs" name ]} has no challenge: set one of ${opt name "webroot"}, ${opt name "listenHTTP"}, ${opt name "listenTLSALPN"}, ${opt name "dnsHook"} or ${opt name "rfc2136"} (or the same option in services.certguard.defaults).";
       }
       {
         assertion = length ch.chosen <= 1;
@@ -76,8 +85,16 @@ let
         message = "${challengeWhere}.listenHTTP = ${builtins.toJSON ch.listenHTTP}: expected [ADDRESS]:PORT such as \":80\" or \"127.0.0.1:8080\".";
       }
       {
-        assertion = ch.dnsHook != null || !(lib.any v.isWildcard domains);
-        message = "${opt name "extraDomainNames"}: wildcard names (${quoteAll (filter v.isWildcard domains)}) need the dns-01 challenge: set ${opt name "dnsHook"}.";
+        assertion = ch.listenTLSALPN == null || v.tlsAlpnPort ch.listenTLSALPN != null;
+        message = "${challengeWhere}.listenTLSALPN = ${builtins.toJSON ch.listenTLSALPN}: expected [ADDRESS]:PORT such as \":443\" or \"127.0.0.1:8443\", or an ADDRESS alone (port 443).";
+      }
+      {
+        assertion = ch.dnsHook != null || ch.rfc2136 != null || !(lib.any v.isWildcard domains);
+        message = "${opt name "extraDomainNames"}: wildcard names (${quoteAll (filter v.isWildcard domains)}) need the dns-01 challenge: set ${opt name "rfc2136"} or ${opt name "dnsHook"}.";
+      }
+      {
+        assertion = ch.rfc2136 == null || outsideZone == [ ];
+        message = "${challengeWhere}.rfc2136.zone = ${builtins.toJSON (if ch.rfc2136 == null then "" else ch.rfc2136.zone)}: ${quoteAll outsideZone} not inside the zone.";
       }
       {
         assertion = v.validRenewBefore cert.renewBefore;
@@ -114,7 +131,9 @@ let
       };
     in
     lib.optional (cert.renewInline != null && ch.dnsHook != null && cert.credentialFiles != { })
-      "${opt name "renewInline"}: the inline renewal runs in the protected service's ExecStartPre, which does not receive ${opt name "credentialFiles"}; a dnsHook that needs them will fail there and the renew unit will retry with them.";
+      "${opt name "renewInline"}: the inline renewal runs in the protected service's ExecStartPre, which does not receive ${opt name "credentialFiles"}; a dnsHook that needs them will fail there and the renew unit will retry with them."
+    ++ lib.optional (cert.renewInline != null && ch.rfc2136 != null)
+      "${opt name "renewInline"}: the inline renewal runs in the protected service's ExecStartPre, which does not receive the rfc2136 TSIG secret (LoadCredential of the renew unit); it will fail there and the renew unit will retry with it.";
   # Per host, not per certificate: one message naming every certificate that lacks the setting.
   without = field: attrNames (lib.filterAttrs (_: cert: cert.${field} == null) cfg.certs);
   hostAssertions = lib.optionals (cfg.certs != { }) [

@@ -2,7 +2,8 @@
 #
 # As in nixpkgs' security.acme, every per-certificate option defaults to the value in `defaults`, so
 # a host with many certificates states the CA, contact and policy once. Challenge options are the
-# exception: a certificate that names any challenge (webroot, listenHTTP, dnsHook) ignores the
+# exception: a certificate that names any challenge (webroot, listenHTTP, listenTLSALPN, dnsHook,
+# rfc2136) ignores the
 # challenge in `defaults` instead of conflicting with it (the same rule as the JSON config's
 # `resolveCert`), so `defaults.webroot` plus one certificate with `dnsHook` is dns-01, not an error.
 { lib, defaults }:
@@ -55,6 +56,18 @@ in
       '';
     });
 
+    trust = mkOption (inherit' "trust" null // {
+      type = types.nullOr (types.either (types.enum [ "system" ]) types.path);
+      example = "system";
+      description = ''
+        Trust anchors the certificate must chain to before the preflight (and renew, before
+        installing a new one) calls it usable: `"system"` for the host's bundle, which NixOS builds
+        from `security.pki` at /etc/ssl/certs/ca-certificates.crt, or a PEM file of CA
+        certificates (a private CA). Catches a staging or wrong-CA certificate whose chain is sound
+        but ends at no root clients trust. `null`: no anchor is required.
+      '';
+    });
+
     caBundle = mkOption (inherit' "caBundle" null // {
       type = types.nullOr types.path;
       example = "/etc/certguard/internal-ca.pem";
@@ -72,14 +85,15 @@ in
       '';
     });
 
-    renewBefore = mkOption (inherit' "renewBefore" "1/3" // {
+    renewBefore = mkOption (inherit' "renewBefore" "auto" // {
       type = types.strMatching v.renewBeforePattern;
       example = "30d";
       description = ''
-        When renewal becomes due: a duration before expiry (`30d`, `12h`; the unit is required), or a
-        fraction of the certificate's lifetime that must be left (`1/3`, as Let's Encrypt
-        advises). A renewal that fails while the certificate is still usable is a soft failure
-        (exit 75): reported by `certguard status` and metrics, never a failed unit.
+        When renewal becomes due: `auto` (1/3 of the lifetime left, as Let's Encrypt advises,
+        or 2/3 for certificates valid under 10 days), a duration before expiry (`30d`, `12h`; the
+        unit is required), or a fraction of the certificate's lifetime that must be left (`1/3`). A
+        renewal that fails while the certificate is still usable is a soft failure (exit 75):
+        reported by `certguard status` and metrics, never a failed unit.
       '';
     });
 
@@ -127,21 +141,26 @@ in
       '';
     });
 
-    renewInterval = mkOption (inherit' "renewInterval" "*-*-* 00,12:00:00" // {
+    renewInterval = mkOption (inherit' "renewInterval" "hourly" // {
       type = types.str;
-      example = "daily";
+      example = "*-*-* 00/6:00:00";
       description = ''
         systemd `OnCalendar=` of the renew timer. A run that finds nothing due reads local files
-        only, and a failing CA is retried with backoff from the state file, so a frequent
-        schedule costs nothing and does not hammer the CA. Twice a day by default, as certbot
-        and ARI advise.
+        only, asks the CA's ARI at most once per Retry-After, and a failing CA is retried with
+        backoff from the state file, so a frequent schedule costs nothing and does not hammer
+        the CA. Hourly by default: with it a 6-day certificate survives a 72-hour CA outage
+        (docs/renew.md, "Timing"); a slower timer eats into that margin.
       '';
     });
 
-    randomizedDelay = mkOption (inherit' "randomizedDelay" "6h" // {
+    randomizedDelay = mkOption (inherit' "randomizedDelay" "1h" // {
       type = types.str;
-      example = "1h";
-      description = "systemd `RandomizedDelaySec=` of the renew timer: spreads the load on the CA.";
+      example = "30min";
+      description = ''
+        systemd `RandomizedDelaySec=` of the renew timer, with `FixedRandomDelay=true`: each host
+        (and certificate) gets one fixed offset within this delay, so a fleet's requests spread
+        over it while every host keeps running once per `renewInterval`.
+      '';
     });
 
     reloadServices = mkOption (inherit' "reloadServices" [ ] // {
@@ -177,6 +196,17 @@ in
       '';
     });
 
+    profile = mkOption (inherit' "profile" null // {
+      type = types.nullOr (types.strMatching "[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+      example = "shortlived";
+      description = ''
+        ACME profile to order (Let's Encrypt: `classic`, `tlsserver`, `shortlived`, the only one
+        for IP addresses). Sent only if the CA's directory offers it; a profile it does not
+        offer fails the renewal as a configuration error naming the offered ones, before any
+        order. `null`: none sent, the CA's default. Changing it makes the next run renew.
+      '';
+    });
+
     eab = mkOption (inherit' "eab" null // {
       type = types.nullOr (types.submodule {
         options = {
@@ -206,7 +236,8 @@ in
       description = ''
         http-01 through an existing web server: the token is written to
         `<webroot>/.well-known/acme-challenge/`, which the web server must serve over plain
-        HTTP on port 80. Exactly one of `webroot`, `listenHTTP`, `dnsHook`.
+        HTTP on port 80. Exactly one challenge option (`webroot`, `listenHTTP`,
+        `listenTLSALPN`, `dnsHook`, `rfc2136`).
       '';
     });
 
@@ -239,6 +270,73 @@ in
         `_acme-challenge` TXT record on present (several values may share one name) and remove it
         on cleanup. Secrets it needs come from `credentialFiles`. Exactly one of `webroot`,
         `listenHTTP`, `dnsHook`.
+      '';
+    });
+
+    listenTLSALPN = mkOption (challengeDefault // {
+      type = types.nullOr types.str;
+      example = ":443";
+      description = ''
+        tls-alpn-01 (RFC 8737) for hosts whose port 80 is closed: certguard's own short-lived TLS
+        server on `[ADDRESS]:PORT` (or `ADDRESS` alone: port 443), answering only ALPN `acme-tls/1` with a self-signed
+        certificate per name. The CA connects to port 443, so nothing else may listen there during
+        the order (or forward it, e.g. from an SNI proxy, for `acme-tls/1`). A port below 1024
+        gives the renew unit CAP_NET_BIND_SERVICE. No wildcard names. Exactly one challenge option.
+      '';
+    });
+
+    rfc2136 = mkOption (challengeDefault // {
+      type = types.nullOr (types.submodule {
+        options = {
+          server = mkOption {
+            type = types.str;
+            example = "192.0.2.53";
+            description = "Primary DNS server that accepts dynamic updates for `zone` (address or host name).";
+          };
+          port = mkOption {
+            type = types.port;
+            default = 53;
+            description = "Port on which `server` takes dynamic updates and queries.";
+          };
+          zone = mkOption {
+            type = types.str;
+            example = "example.org";
+            description = "The zone holding every name of the certificate.";
+          };
+          keyName = mkOption {
+            type = types.str;
+            example = "certguard";
+            description = "TSIG key name, as the DNS server knows it.";
+          };
+          algorithm = mkOption {
+            type = types.enum [ "hmac-sha256" "hmac-sha384" "hmac-sha512" "hmac-sha224" "hmac-sha1" ];
+            default = "hmac-sha256";
+            description = "TSIG algorithm of the key.";
+          };
+          secretFile = mkOption {
+            type = v.secretPathType;
+            example = "/run/secrets/certguard-tsig";
+            description = ''
+              File holding the base64 TSIG secret (one line, or the key file `tsig-keygen` or
+              `keymgr -t` wrote). A string path outside the Nix store; handed to the renew unit
+              with `LoadCredential=` and read from `$CREDENTIALS_DIRECTORY` there.
+            '';
+          };
+          propagationTimeout = mkOption {
+            type = v.durationType;
+            default = "120s";
+            example = "5m";
+            description = "How long to wait for every authoritative server of the zone to answer the record.";
+          };
+        };
+      });
+      example = literalExpression ''{ server = "192.0.2.53"; zone = "example.org"; keyName = "certguard"; secretFile = "/run/secrets/certguard-tsig"; }'';
+      description = ''
+        dns-01 (wildcards included) without a script: an RFC 2136 dynamic update signed with TSIG
+        adds the `_acme-challenge` TXT record at `server`, certguard waits until every
+        authoritative server of the zone (its NS set) answers it, and removes exactly its own
+        value afterwards, also after a failure. Works with BIND, Knot and PowerDNS. Exactly one
+        challenge option.
       '';
     });
 

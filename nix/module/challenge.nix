@@ -3,12 +3,12 @@
 # the module and the JSON config can never disagree about which challenge runs.
 { defaults, cert }:
 let
-  names = [ "webroot" "listenHTTP" "dnsHook" ];
+  names = [ "webroot" "listenHTTP" "listenTLSALPN" "dnsHook" "rfc2136" ];
   setIn = layer: builtins.filter (n: layer.${n} != null) names;
   layer = if setIn cert != [ ] then cert else defaults;
 in
 {
-  inherit (layer) webroot listenHTTP dnsHook;
+  inherit (layer) webroot listenHTTP listenTLSALPN dnsHook rfc2136;
   # Names of the challenge options in effect: exactly one is valid.
   chosen = setIn layer;
   # Where they came from, for assertion messages.

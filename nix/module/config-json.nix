@@ -43,10 +43,21 @@ let
       server = cert.server;
       email = cert.email;
       caBundle = pathString cert.caBundle;
+      trust = if cert.trust == "system" then "system" else pathString cert.trust;
       webroot = ch.webroot;
       httpListen = ch.listenHTTP;
       dnsHook = executable ch.dnsHook;
       dnsPropagation = if ch.dnsHook != null then cert.dnsPropagation else null;
+      tlsAlpnListen = ch.listenTLSALPN;
+      # The secret by its credential name: the renew unit gets it with LoadCredential (units.nix).
+      rfc2136 =
+        if ch.rfc2136 == null then
+          null
+        else
+          {
+            inherit (ch.rfc2136) server port zone keyName algorithm propagationTimeout;
+            secretFile = "rfc2136-tsig";
+          };
       eab = if cert.eab == null then null else { inherit (cert.eab) kid hmacFile; };
       group = cert.group;
       # The protected services serve this certificate: they always get the new one.
@@ -55,11 +66,13 @@ let
       onUnusable = cert.onUnusable;
       reuseKey = cert.reuseKey;
       ari = cert.ari;
+      profile = cert.profile;
     };
 in
 nonNull {
   stateDirectory = cfg.stateDirectory;
   prometheusFile = cfg.prometheusFile;
   defaults = { };
-  certs = mapAttrs entry cfg.certs;
+  # companionCerts: security.acme's certificates, written by nix/module/companion.nix.
+  certs = mapAttrs entry cfg.certs // cfg.companionCerts;
 }

@@ -55,11 +55,18 @@ let
     { force }:
     let
       ch = challengeOf cert;
-      port = if ch.listenHTTP == null then null else v.listenPort ch.listenHTTP;
+      port =
+        if ch.listenHTTP != null then
+          v.listenPort ch.listenHTTP
+        else if ch.listenTLSALPN != null then
+          v.tlsAlpnPort ch.listenTLSALPN
+        else
+          null;
       lowPort = port != null && port < 1024;
       credentials =
         mapAttrsToList (k: file: "${k}:${file}") cert.credentialFiles
-        ++ optional (cert.eab != null) "eab-hmac:${cert.eab.hmacFile}";
+        ++ optional (cert.eab != null) "eab-hmac:${cert.eab.hmacFile}"
+        ++ optional (ch.rfc2136 != null) "rfc2136-tsig:${ch.rfc2136.secretFile}";
     in
     {
       description =
@@ -199,7 +206,10 @@ let
       OnCalendar = cert.renewInterval;
       # A run missed while the machine was off happens at the next boot.
       Persistent = true;
+      # One fixed offset per host and certificate: runs stay `renewInterval` apart while a fleet's
+      # requests spread over the whole delay (docs/renew.md, "Timing").
       RandomizedDelaySec = cert.randomizedDelay;
+      FixedRandomDelay = true;
     };
   };
 

@@ -14,8 +14,8 @@ rec {
   validityPattern = "0|[0-9]+(\\.[0-9]+)?[smhdw]";
   validityType = types.strMatching validityPattern;
 
-  # A validity period, or a fraction a/b of the lifetime.
-  renewBeforePattern = "(${validityPattern})|([0-9]+/[0-9]+)";
+  # A validity period, a fraction a/b of the lifetime, or `auto` (the lifetime-relative default).
+  renewBeforePattern = "(${validityPattern})|([0-9]+/[0-9]+)|auto";
 
   # Seconds as a number, or `90s`, `15m`, `12h`, `30d`, `2w`.
   durationType = types.either types.ints.unsigned (types.strMatching durationPattern);
@@ -56,6 +56,18 @@ rec {
       port = if m == null then null else lib.toIntBase10 (builtins.elemAt m 1);
     in
     if port == null || port < 1 || port > 65535 then null else port;
+
+  # tls-alpn-01's listen address: `[ADDRESS]:PORT`, or a bare ADDRESS / [V6] meaning port 443
+  # (the CLI's checkListen with its default port). Null when malformed.
+  tlsAlpnPort =
+    s:
+    if listenPort s != null then
+      listenPort s
+    # A number alone ("443") is a forgotten colon, not a host name.
+    else if builtins.match "[^:[:space:][]+|\\[[0-9A-Fa-f:.]+]" s != null && builtins.match "[0-9]+" s == null then
+      443
+    else
+      null;
 
   # A fraction a/b must be strictly between 0 and 1 (the CLI rejects others).
   validRenewBefore =

@@ -6,6 +6,16 @@ import { resolveRenewTarget } from '../renew/target.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
 import { reportError } from './report-error.ts';
 
+/** --rfc2136-FLAG -> the field of the config file's `rfc2136` object. */
+const RFC2136_FLAGS = [
+  ['server', 'server'],
+  ['port', 'port'],
+  ['zone', 'zone'],
+  ['key-name', 'keyName'],
+  ['algorithm', 'algorithm'],
+  ['secret-file', 'secretFile'],
+] as const;
+
 const VALUE_FLAGS = [
   'config',
   'directory',
@@ -15,6 +25,8 @@ const VALUE_FLAGS = [
   'http-listen',
   'dns-hook',
   'dns-propagation',
+  ...RFC2136_FLAGS.map(([flag]) => `rfc2136-${flag}`),
+  'tls-alpn-listen',
   'key-type',
   'renew-before',
   'min-validity',
@@ -24,6 +36,7 @@ const VALUE_FLAGS = [
   'group',
   'post-run',
   'state-dir',
+  'profile',
 ] as const;
 
 const SPEC: Record<string, FlagSpec> = {
@@ -74,6 +87,7 @@ async function runRenew(a: Record<string, unknown>): Promise<number> {
       httpListen: 'http-listen',
       dnsHook: 'dns-hook',
       dnsPropagation: 'dns-propagation',
+      tlsAlpnListen: 'tls-alpn-listen',
       keyType: 'key-type',
       renewBefore: 'renew-before',
       minValidity: 'min-validity',
@@ -83,7 +97,9 @@ async function runRenew(a: Record<string, unknown>): Promise<number> {
       group: 'group',
       postRun: 'post-run',
       stateDir: 'state-dir',
+      profile: 'profile',
     }),
+    rfc2136: pick(a, Object.fromEntries(RFC2136_FLAGS.map(([flag, key]) => [key, `rfc2136-${flag}`]))),
     domains: list(a.domain),
     reload: list(a.reload),
     reuseKey: a['reuse-key'] === true,
@@ -129,12 +145,15 @@ function pick(a: Record<string, unknown>, names: Record<string, string>): Record
 export const RENEW_HELP = `Usage:
   certguard renew NAME [--config FILE] [--force] [--no-ari] [--json]
   certguard renew --directory DIR --domain NAME... --server URL --email ADDR
-                  (--webroot DIR | --http-listen ADDR:PORT | --dns-hook CMD) [options]
+                  (--webroot DIR | --http-listen ADDR:PORT | --tls-alpn-listen ADDR:PORT |
+                   --dns-hook CMD | --rfc2136-server ADDR --rfc2136-zone ZONE ...) [options]
 
 Reads the installed certificate first and opens no network connection unless renewal is due:
-missing or unusable, in the renewal window, names or key type changed, the CA's ARI window
-(asked at most once per Retry-After), or --force. Then orders over ACME within a time budget,
-installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads units.
+missing or unusable, in the renewal window, names, key type or profile changed, the CA's ARI
+window, or --force. The one exception: for a certificate certguard issued, the CA's ARI
+renewalInfo is asked at most once per Retry-After (--no-ari: never). Then orders over ACME within
+a time budget, installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads
+units.
 
 Options (each has a config-file equivalent, see docs):
   NAME                       certificate NAME in the config file
@@ -147,9 +166,18 @@ Options (each has a config-file equivalent, see docs):
   --http-listen ADDR:PORT    http-01: serve tokens on ADDR:PORT during the order
   --dns-hook CMD             dns-01: run CMD present|cleanup FQDN VALUE
   --dns-propagation D        dns-01: wait D after "present" (e.g. 30s)
+  --rfc2136-server ADDR      dns-01 by RFC 2136 dynamic update (TSIG-signed) to the primary ADDR
+  --rfc2136-port N           its port (default 53)
+  --rfc2136-zone ZONE        the zone holding the names (e.g. example.com)
+  --rfc2136-key-name NAME    TSIG key name, as the server knows it
+  --rfc2136-algorithm ALG    hmac-sha256 (default), hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1
+  --rfc2136-secret-file FILE file with the base64 TSIG secret (or a BIND/Knot key file), or a name
+                             in $CREDENTIALS_DIRECTORY (never on the command line)
+  --tls-alpn-listen ADDR[:PORT]  tls-alpn-01: answer on ADDR:PORT (default port 443, where the
+                             CA connects)
   --key-type TYPE            ec256 (default), ec384, rsa2048, rsa3072, rsa4096
-  --renew-before D|F         renew D before expiry, or when fraction F of the lifetime is left
-                             (default 1/3)
+  --renew-before D|F|auto    renew D before expiry, or when fraction F of the lifetime is left;
+                             default auto: 1/3 left, or 2/3 for lifetimes under 10 days
   --min-validity D           a certificate with less than D left is unusable (default 0)
   --ca-bundle FILE           PEM file of CAs to trust for the ACME server's HTTPS
   --eab-kid ID               External Account Binding key id
@@ -159,6 +187,8 @@ Options (each has a config-file equivalent, see docs):
   --reload UNIT              systemctl try-reload-or-restart UNIT after renewal (repeatable)
   --post-run CMD             run CMD with /bin/sh -c in the certificate directory after renewal
   --reuse-key                keep the private key instead of generating a new one
+  --profile NAME             ACME profile to order (e.g. shortlived), only if the CA offers it;
+                             default: none sent, the CA's default profile
   --state-dir DIR            state directory (default /var/lib/certguard)
   --force                    renew now, ignoring the due date and the backoff
   --no-ari                   never ask the CA for ARI renewal information

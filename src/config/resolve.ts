@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { domainProblem, normalizeName } from '../cert/names.ts';
 import { UsageError } from '../exit-codes.ts';
+import { checkListen, rfc2136Settings, TLS_ALPN_PORT } from './challenge-config.ts';
 import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import {
@@ -9,16 +10,27 @@ import {
   DEFAULT_CERT_ROOT,
   DEFAULT_STATE_DIRECTORY,
   type GlobalSettings,
+  type Issuer,
   KEY_TYPES,
   type KeyType,
   ON_UNUSABLE,
   type OnUnusable,
 } from './settings.ts';
 
-const CHALLENGE_FIELDS = ['webroot', 'httpListen', 'dnsHook', 'dnsPropagation'] as const;
+const CHALLENGE_FIELDS = [
+  'webroot',
+  'httpListen',
+  'dnsHook',
+  'dnsPropagation',
+  'rfc2136',
+  'tlsAlpnListen',
+] as const;
 
-/** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
-export const DEFAULT_RENEW_BEFORE = '1/3';
+/**
+ * Default renewal point: the lifetime rule of src/cert/renewal-point.ts (the last third of the
+ * lifetime, as Let's Encrypt and certbot advise; two thirds for certificates under 10 days).
+ */
+export const DEFAULT_RENEW_BEFORE = 'auto';
 
 export function globalSettings(config: RawConfig | undefined): GlobalSettings {
   return {
@@ -64,6 +76,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     certFile: join(directory, 'fullchain.pem'),
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
+    trust: merged.trust,
     domains: canonicalDomains(merged.domains ?? [], `${where}.domains`),
     minValiditySeconds:
       merged.minValidity === undefined
@@ -82,6 +95,9 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
+    profile: merged.profile,
+    issuedBy: merged.issuedBy as Issuer | undefined,
+    legoDomainHash: merged.legoDomainHash,
   };
 }
 
@@ -120,7 +136,9 @@ export function resolveNamed(
 }
 
 function challenge(e: RawCertEntry, where: string): Challenge | undefined {
-  const set = (['webroot', 'httpListen', 'dnsHook'] as const).filter((f) => e[f] !== undefined);
+  const set = (['webroot', 'httpListen', 'dnsHook', 'rfc2136', 'tlsAlpnListen'] as const).filter(
+    (f) => e[f] !== undefined,
+  );
   if (set.length > 1) throw new UsageError(`${where}: choose one challenge, not ${set.join(' and ')}`);
   if (e.webroot !== undefined) return { type: 'webroot', webroot: e.webroot };
   if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
@@ -130,6 +148,15 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
         ? 0
         : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`, WAIT_RULE);
     return { type: 'dns', hook: e.dnsHook, propagationSeconds };
+  }
+  if (e.rfc2136 !== undefined) {
+    return { type: 'rfc2136', ...rfc2136Settings(e.rfc2136, e.domains ?? [], `${where}.rfc2136`) };
+  }
+  if (e.tlsAlpnListen !== undefined) {
+    return {
+      type: 'tls-alpn',
+      listen: checkListen(e.tlsAlpnListen, `${where}.tlsAlpnListen`, TLS_ALPN_PORT),
+    };
   }
   return undefined;
 }

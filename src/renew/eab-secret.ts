@@ -1,5 +1,5 @@
-import { isAbsolute, join } from 'node:path';
 import { readBounded } from '../cert/read-file.ts';
+import { credentialPath } from '../config/credential-path.ts';
 import { RenewFailure } from './local-failure.ts';
 
 /**
@@ -20,7 +20,5 @@ export function readEabHmac(hmacFile: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export function eabHmacPath(hmacFile: string, env: NodeJS.ProcessEnv = process.env): string {
-  const creds = env.CREDENTIALS_DIRECTORY;
-  if (creds && !isAbsolute(hmacFile) && !hmacFile.includes('/')) return join(creds, hmacFile);
-  return hmacFile;
+  return credentialPath(hmacFile, env);
 }

@@ -1,4 +1,11 @@
-import { configPath, loadConfigFile, type RawCertEntry, type RawConfig } from '../config/config-file.ts';
+import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from '../config/challenge-config.ts';
+import {
+  configPath,
+  loadConfigFile,
+  profileProblem,
+  type RawCertEntry,
+  type RawConfig,
+} from '../config/config-file.ts';
 import { globalSettings, resolveCert, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -15,6 +22,9 @@ export interface RenewArgs {
   httpListen?: string;
   dnsHook?: string;
   dnsPropagation?: string;
+  /** --rfc2136-*: server, port, zone, key name, algorithm, secret file. */
+  rfc2136?: Partial<Record<'server' | 'port' | 'zone' | 'keyName' | 'algorithm' | 'secretFile', string>>;
+  tlsAlpnListen?: string;
   keyType?: string;
   renewBefore?: string;
   minValidity?: string;
@@ -26,6 +36,7 @@ export interface RenewArgs {
   postRun?: string;
   reuseKey?: boolean;
   stateDir?: string;
+  profile?: string;
 }
 
 export interface RenewTarget {
@@ -80,6 +91,11 @@ function flagLayer(a: RenewArgs): RawCertEntry {
     }
     f.dnsPropagation = a.dnsPropagation;
   }
+  if (a.rfc2136 && Object.keys(a.rfc2136).length > 0) f.rfc2136 = rfc2136Layer(a.rfc2136);
+  if (a.tlsAlpnListen !== undefined) {
+    checkListen(a.tlsAlpnListen, '--tls-alpn-listen', TLS_ALPN_PORT);
+    f.tlsAlpnListen = a.tlsAlpnListen;
+  }
   if (a.keyType !== undefined) f.keyType = a.keyType;
   if (a.renewBefore !== undefined) f.renewBefore = a.renewBefore;
   if (a.minValidity !== undefined) f.minValidity = a.minValidity;
@@ -94,7 +110,41 @@ function flagLayer(a: RenewArgs): RawCertEntry {
   if (a.reload.length > 0) f.reloadServices = a.reload;
   if (a.postRun !== undefined) f.postRun = a.postRun;
   if (a.reuseKey) f.reuseKey = true;
+  if (a.profile !== undefined) {
+    profileProblem(a.profile, '--profile');
+    f.profile = a.profile;
+  }
   return f;
+}
+
+/**
+ * The --rfc2136-* flags form one complete challenge (it replaces the config file's challenge,
+ * see resolveCert); a missing part is named by its flag, before the config-file checks run.
+ */
+function rfc2136Layer(r: NonNullable<RenewArgs['rfc2136']>): RawRfc2136 {
+  for (const [key, flag] of [
+    ['server', 'server'],
+    ['zone', 'zone'],
+    ['keyName', 'key-name'],
+    ['secretFile', 'secret-file'],
+  ] as const) {
+    if (r[key] === undefined)
+      throw new UsageError(`--rfc2136-${flag} is required with the other --rfc2136-* options`);
+  }
+  const out: RawRfc2136 = {
+    server: r.server!,
+    zone: r.zone!,
+    keyName: r.keyName!,
+    secretFile: r.secretFile!,
+  };
+  if (r.algorithm !== undefined) out.algorithm = r.algorithm;
+  if (r.port !== undefined) {
+    if (!/^\d{1,5}$/.test(r.port))
+      throw new UsageError(`--rfc2136-port: expected a port number, got "${r.port}"`);
+    out.port = Number(r.port);
+  }
+  checkRfc2136(out, 'options: --rfc2136');
+  return out;
 }
 
 /** `*.example.com` -> `wildcard.example.com`: a name safe for state and lock file names. */

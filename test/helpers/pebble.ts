@@ -24,6 +24,10 @@ export interface PebbleOptions {
   challtestsrv?: boolean;
   /** Port pebble's VA fetches http-01 tokens from; default: a free port. */
   httpPort?: number;
+  /** Port pebble's VA connects to for tls-alpn-01; default: a free port. */
+  tlsPort?: number;
+  /** `-dnsserver ADDR:PORT` of a DNS server of the test's own (e.g. knotd) instead of challtestsrv. */
+  dnsServer?: string;
 }
 
 export interface Pebble {
@@ -37,6 +41,7 @@ export interface Pebble {
   origin: string;
   managementUrl: string;
   httpPort: number;
+  tlsPort: number;
   /** POST /set-txt {"host","value"} and /clear-txt {"host"}. */
   challtestsrvManagementUrl?: string;
   workDir: string;
@@ -77,7 +82,7 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
-interface Child {
+export interface Child {
   proc: ChildProcess;
   exited: Promise<void>;
   logPath: string;
@@ -86,7 +91,7 @@ interface Child {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string): Child {
+export function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath: string): Child {
   const log = openSync(logPath, 'a');
   const proc = spawn(cmd, args, { env, stdio: ['ignore', log, log] });
   running.add(proc);
@@ -120,7 +125,7 @@ function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, logPath
   return { proc, exited, logPath };
 }
 
-async function stopChild(c: Child): Promise<void> {
+export async function stopChild(c: Child): Promise<void> {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
   c.proc.kill('SIGTERM');
   const timer = setTimeout(() => c.proc.kill('SIGKILL'), 3000);
@@ -216,7 +221,7 @@ async function startOnce(opts: PebbleOptions): Promise<Pebble> {
     writeFileSync(tlsKeyPath, leaf.keyPem, { mode: 0o600 });
     const ca = root.certPem;
 
-    const useChall = opts.challtestsrv ?? true;
+    const useChall = opts.dnsServer === undefined && (opts.challtestsrv ?? true);
     let challtestsrvManagementUrl: string | undefined;
     let dnsPort: number | undefined;
     if (useChall) {
@@ -251,7 +256,7 @@ async function startOnce(opts: PebbleOptions): Promise<Pebble> {
     const port = await freePort();
     const mgmtPort = await freePort();
     const httpPort = opts.httpPort ?? (await freePort());
-    const tlsPort = await freePort();
+    const tlsPort = opts.tlsPort ?? (await freePort());
     const config = {
       pebble: {
         listenAddress: `127.0.0.1:${port}`,
@@ -277,6 +282,7 @@ async function startOnce(opts: PebbleOptions): Promise<Pebble> {
     if (opts.alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = '1';
     const args = ['-config', configPath];
     if (dnsPort) args.push('-dnsserver', `127.0.0.1:${dnsPort}`);
+    else if (opts.dnsServer) args.push('-dnsserver', opts.dnsServer);
     const pebble = startChild(BIN, args, env, join(workDir, 'pebble.log'));
     children.push(pebble);
     const origin = `https://127.0.0.1:${port}`;
@@ -291,6 +297,7 @@ async function startOnce(opts: PebbleOptions): Promise<Pebble> {
       origin,
       managementUrl,
       httpPort,
+      tlsPort,
       ...(challtestsrvManagementUrl ? { challtestsrvManagementUrl } : {}),
       workDir,
       pid: pebble.proc.pid!,
