@@ -179,11 +179,15 @@ let
     in
     builtins.substring 0 16 (
       builtins.hashString "sha256" (
-        builtins.toJSON {
-          domains = unique ([ cert.domain ] ++ cert.extraDomainNames);
-          inherit (cert) keyType server;
-          challenge = { inherit (ch) webroot listenHTTP dnsHook; };
-        }
+        builtins.toJSON (
+          {
+            domains = unique ([ cert.domain ] ++ cert.extraDomainNames);
+            inherit (cert) keyType server;
+            challenge = { inherit (ch) webroot listenHTTP dnsHook; };
+          }
+          # Only when set, so that hosts without a profile keep their fingerprint (no reissue).
+          // lib.optionalAttrs (cert.profile != null) { inherit (cert) profile; }
+        )
       )
     );
 

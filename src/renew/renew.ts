@@ -151,7 +151,7 @@ async function runRenewal(
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
     const deadlineMs = startedAt + budgetMs;
-    let serial: string;
+    let serial: string | null;
     try {
       serial = await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
@@ -168,7 +168,7 @@ async function runRenewal(
     state = {
       ...recordSuccess(state, now),
       ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
-      issued: { serial, profile: settings.profile ?? null },
+      issued: serial ? { serial, profile: settings.profile ?? null } : null,
     };
     saveState(global, settings.name, state, log);
     const hookFailures = await runHooksSafely(settings, log);
@@ -194,7 +194,7 @@ async function orderAndInstall(
   deadlineMs: number,
   ariOn: boolean,
   log: LogFn,
-): Promise<string> {
+): Promise<string | null> {
   const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
   const reuseKeyPem = settings.reuseKey ? existingKey(settings, verdict) : undefined;
   const { ariCertId } = await import('../acme/ari.ts');
@@ -377,7 +377,7 @@ function failed(
  * A corrupt state file is reported and replaced, never fatal: the certificate matters more. A
  * file with some malformed fields keeps the good ones (one warning names the others).
  */
-function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
+export function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
   if (read.ok) {
     if (read.dropped) log('warning', `${name}: ${droppedWarning(global.stateDirectory, name, read.dropped)}`);
@@ -387,7 +387,7 @@ function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalSta
   return emptyState();
 }
 
-function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
+export function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
   try {
     writeState(global.stateDirectory, name, state);
   } catch (err) {
@@ -404,7 +404,7 @@ function tryLock(global: GlobalSettings, name: string, waitMs: number): Promise<
 }
 
 /** Updates this certificate's samples (the others are re-read at most hourly: see refresh.ts). */
-async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
+export async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
   try {
     const { refreshMetricsFile } = await import('../status/refresh.ts');
     refreshMetricsFile(config, new Date(), [name]);
