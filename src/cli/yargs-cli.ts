@@ -68,6 +68,7 @@ Commands:
   check    decide offline whether a certificate is usable (certguard-preflight is the same)
   renew    renew a certificate over ACME when, and only when, renewal is due
   status   every certificate at a glance, offline
+  companion  another ACME client renews; certguard decides whether its unit runs at all
   certguard <command> --help lists a command's options and exit codes.
 
 Options:

@@ -3,17 +3,16 @@
  * they use node or npm: with a too-old node first on PATH, the script must install a Node.js new
  * enough for package.json's "engines" and put it first on PATH, and the calling script goes on.
  *
- * The too-old node is a real Debian 12 Node.js 18 where possible: its packages are fetched with
- * `apt-get download` and unpacked with `dpkg-deb -x`, never installed, and laid over /usr in a
- * private mount namespace (overlayfs), so that inside it /usr/bin/node is Debian's 18.20 with its
- * libraries and externalised builtins where it expects them, as on a fresh Debian 12, while the
- * machine's own /usr/bin/node is untouched. That needs root and the Debian archive; without them
- * that case is skipped loudly, and the other case still runs: a stand-in `node` first on PATH
- * that reports v18.20.4 for --version and hands everything else to the real node.
+ * The too-old node is a real Debian 12 Node.js 18 where possible: scripts/old-node.sh fetches its
+ * packages with `apt-get download` and unpacks them, never installs them, and its wrapper runs
+ * that node in a private mount namespace where its built-in modules are where it expects them;
+ * the machine's own node is untouched. That needs root and the Debian archive; without them that
+ * case is skipped loudly, and the other case still runs: a stand-in `node` first on PATH that
+ * reports v18.20.4 for --version and hands everything else to the real node.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { tempDir } from '../helpers/fixtures.ts';
@@ -25,6 +24,7 @@ const { dir, cleanup } = tempDir('certguard-ensure-node-');
 after(cleanup);
 // Shared by the cases: the first that needs Node 20 installs it, the next finds it there.
 const CACHE = join(dir, 'node-cache');
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const WANTED = /"node":\s*">=\s*(\d+)\.(\d+)"/.exec(readFileSync(join(REPO, 'package.json'), 'utf8'))!;
 
 /** Sources the script the way the README commands do, then reports which node the caller got. */
@@ -41,7 +41,7 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     timeout: 300_000,
   });
   if (r.error) throw r.error;
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  return { status: r.status, stdout: r.stdout, out: `${r.stdout}${r.stderr}` };
 }
 
 function atLeastWanted(version: string): boolean {
@@ -65,55 +65,34 @@ function assertInstalled(out: string): void {
   assert.ok(atLeastWanted(got.version), `got Node ${got.version}`);
 }
 
-/** Debian's Node.js 18 and whatever of its dependencies this machine lacks, unpacked into a tree. */
+/** Debian 12's own Node.js 18, unpacked, never installed (scripts/old-node.sh): its wrapper. */
 function debianNode18(t: import('node:test').TestContext): string | undefined {
   if (process.getuid?.() !== 0) return void skipLoudly(t, 'real Node 18 case needs root (mount namespace)');
-  const madison = sh('apt-cache', ['madison', 'nodejs']);
-  const version = /\|\s*(18\.[^\s|]+)\s*\|/.exec(madison.out)?.[1];
-  if (!version) return void skipLoudly(t, 'no Node.js 18 in the Debian archive (apt-get update?)');
-  const debs = join(dir, 'debs');
-  mkdirSync(debs, { recursive: true });
-  const wanted = new Set([`nodejs=${version}`, `libnode108=${version}`]);
-  // Dependencies not installed here (libc-ares2, node-cjs-module-lexer, ...), a few levels deep.
-  let frontier = [...wanted];
-  for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
-    const deps = sh('apt-cache', ['depends', '--no-recommends', '--no-suggests', ...frontier]).out;
-    const names = [...deps.matchAll(/^\s*\|?Depends: ([a-z0-9][a-z0-9.+-]*)$/gm)].map((m) => m[1]!);
-    frontier = [...new Set(names)].filter(
-      (n) =>
-        !n.startsWith('nodejs') &&
-        !n.startsWith('libnode') &&
-        !wanted.has(n) &&
-        !/^Status: install ok installed$/m.test(sh('dpkg-query', ['-s', n]).out),
-    );
-    for (const n of frontier) wanted.add(n);
-  }
-  const download = spawnSync('apt-get', ['download', ...wanted], { cwd: debs, encoding: 'utf8' });
-  if (download.status !== 0) {
-    return void skipLoudly(
-      t,
-      `apt-get download of Node.js 18 failed: ${download.stderr.trim().split('\n').pop()}`,
-    );
-  }
-  const root = join(dir, 'node18-root');
-  for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
-    assert.equal(sh('dpkg-deb', ['-x', join(debs, deb), root]).status, 0, `dpkg-deb -x ${deb}`);
-  }
-  return root;
+  const r = sh('sh', [join(REPO, 'scripts/old-node.sh'), join(dir, 'old-node')]);
+  if (r.status !== 0) return void skipLoudly(t, `no real Node 18: ${r.out.trim().split('\n').pop()}`);
+  return r.stdout.trim();
 }
 
-test('a real Debian 12 Node.js 18 as the system node: the script installs Node >= engines and the caller goes on', (t) => {
-  const root = debianNode18(t);
-  if (!root) return;
-  const inside = [
-    `mount -t overlay overlay -o lowerdir=${root}/usr:/usr /usr`,
-    'echo "before: $(command -v node) $(node --version)"',
-    PROBE,
-  ].join('\n');
-  const r = sh('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', inside]);
+test('a real Debian 12 Node.js 18 first on PATH: the script installs Node >= engines and the caller goes on', (t) => {
+  const wrapper = debianNode18(t);
+  if (!wrapper) return;
+  const bin = join(dir, 'node18-bin');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(wrapper, join(bin, 'node'));
+  const inside = ['echo "before: $(command -v node) $(node --version)"', PROBE].join('\n');
+  // A fresh machine's PATH behind it: not the caller's, which may already lead to a newer node
+  // (as under .ci/run on a machine whose own node is too old).
+  const r = sh('bash', ['-c', inside], { PATH: `${bin}:${SYSTEM_PATH}` });
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /^before: \/usr\/bin\/node v18\.\d+\.\d+$/m, 'the namespace did not provide Node 18');
-  assert.match(r.out, /ensure-node: \/usr\/bin\/node \(v18\.\d+\.\d+\) is older than Node\.js \d+\.\d+/);
+  assert.match(
+    r.out,
+    new RegExp(`^before: ${bin}/node v18\\.\\d+\\.\\d+$`, 'm'),
+    'no real Node 18 first on PATH',
+  );
+  assert.match(
+    r.out,
+    new RegExp(`ensure-node: ${bin}/node \\(v18\\.\\d+\\.\\d+\\) is older than Node\\.js \\d+\\.\\d+`),
+  );
   assertInstalled(r.out);
 });
 
