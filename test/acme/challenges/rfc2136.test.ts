@@ -209,7 +209,7 @@ test('an authoritative server that never answers is logged and skipped; the othe
   }
 });
 
-for (const [kind, algorithm, packages, wrongSecret, unknownKey] of SERVERS)
+for (const [kind, algorithm, packages, wrongSecret] of SERVERS)
   describe(`certguard renew: a wildcard certificate through ${kind} and pebble`, {
     skip: serverSkip(kind, packages, true),
   }, () => {
