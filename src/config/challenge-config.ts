@@ -89,6 +89,12 @@ export function rfc2136Settings(raw: RawRfc2136, domains: string[], where: strin
   const zone = normalizeName(raw.zone!)!;
   for (const d of domains) {
     const name = normalizeName(d.replace(/^\*\./, ''));
+    // normalizeName leaves IPv4 dotted and IPv6 with colons; a DNS name has neither form.
+    if (name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'))) {
+      throw new UsageError(
+        `${where}: ${d} is an IP address: dns-01 cannot validate it (use http-01 or tls-alpn-01)`,
+      );
+    }
     if (name !== undefined && name !== zone && !name.endsWith(`.${zone}`)) {
       throw new UsageError(`${where}.zone: ${d} is not inside the zone ${zone}`);
     }
