@@ -9,8 +9,13 @@ let
 in
 rec {
   inherit durationPattern;
-  # A duration, or a fraction a/b of the lifetime.
-  renewBeforePattern = "(${durationPattern})|([0-9]+/[0-9]+)";
+  # A validity period needs its unit (`30d`, not 30: the CLI refuses a bare number there, since
+  # someone used to security.acme's validMinDays would mean days). Zero needs none.
+  validityPattern = "0|[0-9]+(\\.[0-9]+)?[smhdw]";
+  validityType = types.strMatching validityPattern;
+
+  # A validity period, or a fraction a/b of the lifetime.
+  renewBeforePattern = "(${validityPattern})|([0-9]+/[0-9]+)";
 
   # Seconds as a number, or `90s`, `15m`, `12h`, `30d`, `2w`.
   durationType = types.either types.ints.unsigned (types.strMatching durationPattern);
@@ -34,6 +39,14 @@ rec {
     d != "" && builtins.stringLength d <= 253 && (dns || ipv4 || ipv6);
 
   isWildcard = d: lib.hasPrefix "*." d;
+
+  # The units reloaded after a new certificate: the services that serve it, then the extra ones
+  # (attribute names become `.service` units).
+  reloadUnits =
+    cert:
+    map (s: if lib.hasInfix "." s then s else "${s}.service") (
+      lib.unique (cert.services ++ cert.reloadServices)
+    );
 
   # `[ADDRESS]:PORT` -> PORT as an int, or null when the value is malformed.
   listenPort =

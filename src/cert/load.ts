@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { ecPkcs8ToJwk, ecSec1ToJwk } from './ec-jwk.ts';
 import { countBeginLines, describeUnwanted, parsePem } from './pem.ts';
-import { readBounded } from './read-file.ts';
+import { type ReadResult, readBounded } from './read-file.ts';
 import type { Finding } from './reasons.ts';
 
 export type Loaded<T> = ({ ok: true } & T) | { ok: false; problem: Finding };
@@ -13,7 +13,11 @@ const KEY_TYPES = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', '
  * a full.pem) are ignored; a file with a key and no certificate is named as such.
  */
 export function loadCertificates(path: string): Loaded<{ certs: X509Certificate[] }> {
-  const read = readBounded(path);
+  return parseCertificates(readBounded(path), path);
+}
+
+/** The parsing half of loadCertificates, for bytes already read (or not yet written: a new cert). */
+export function parseCertificates(read: ReadResult, path: string): Loaded<{ certs: X509Certificate[] }> {
   if (!read.ok) return { ok: false, problem: { code: read.code, message: read.message } };
   const text = read.data.toString('latin1');
   const blocks = parsePem(text);
@@ -50,7 +54,11 @@ export function loadCertificates(path: string): Loaded<{ certs: X509Certificate[
  * errors only describe the file. `groupOrWorldReadable` feeds the permission warning.
  */
 export function loadPrivateKey(path: string): Loaded<{ key: KeyObject; mode: number }> {
-  const read = readBounded(path);
+  return parsePrivateKey(readBounded(path), path);
+}
+
+/** The parsing half of loadPrivateKey (see parseCertificates). */
+export function parsePrivateKey(read: ReadResult, path: string): Loaded<{ key: KeyObject; mode: number }> {
   if (!read.ok) return { ok: false, problem: { code: read.code, message: read.message } };
   const blocks = parsePem(read.data.toString('latin1'));
   const keyBlock = blocks.find((b) => KEY_TYPES.has(b.type));

@@ -47,6 +47,14 @@ export function normalizeName(name: string): string | undefined {
   return checkName(name).normal;
 }
 
+/**
+ * Whether `name` is an IPv4 or IPv6 literal (brackets allowed). Such a name is an ACME `ip`
+ * identifier (RFC 8738), never a DNS one; normalizeName gives its canonical form.
+ */
+export function isIpLiteral(name: string): boolean {
+  return ipAddress(name.trim().replace(/^\[(.*)\]$/, '$1')) !== undefined;
+}
+
 /** Why `name` cannot be a certificate name, or undefined when it can (for config and flag checks). */
 export function domainProblem(name: string): string | undefined {
   return checkName(name).problem;

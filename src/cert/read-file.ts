@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * PEM files of a certificate, its chain or its key are a few KiB; 1 MiB leaves room for a long
@@ -7,7 +8,15 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 export const MAX_PEM_BYTES = 1024 * 1024;
 
 export type ReadResult =
-  | { ok: true; data: Buffer; mode: number; uid: number; gid: number }
+  | {
+      ok: true;
+      data: Buffer;
+      mode: number;
+      uid: number;
+      gid: number;
+      /** Identity of what was read (device, inode, size, change time): detects a replaced file. */
+      id?: string;
+    }
   | { ok: false; code: 'missing' | 'unreadable' | 'malformed'; message: string };
 
 /**
@@ -44,7 +53,14 @@ export function readBounded(path: string, limit = MAX_PEM_BYTES): ReadResult {
       }
       if (length === buf.length) break;
     }
-    return { ok: true, data: buf.subarray(0, length), mode: st.mode, uid: st.uid, gid: st.gid };
+    return {
+      ok: true,
+      data: buf.subarray(0, length),
+      mode: st.mode,
+      uid: st.uid,
+      gid: st.gid,
+      id: identity(st),
+    };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EISDIR') return { ok: false, code: 'unreadable', message: `${path} is a directory` };
@@ -67,5 +83,113 @@ function openError(path: string, e: NodeJS.ErrnoException): ReadResult {
       return { ok: false, code: 'unreadable', message: `${path}: too many levels of symbolic links` };
     default:
       return { ok: false, code: 'unreadable', message: `${path}: cannot open (${e.code ?? e.message})` };
+  }
+}
+
+function identity(st: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/** The files of one certificate: certificate (fullchain), optional chain and key. */
+export interface PairPaths {
+  cert: string;
+  chain?: string | undefined;
+  key?: string | undefined;
+}
+
+export interface PairRead {
+  cert: ReadResult;
+  chain?: ReadResult;
+  key?: ReadResult;
+  /** Not certguard's generation layout: the caller may re-read once on a key mismatch. */
+  foreign: boolean;
+}
+
+/**
+ * Reads a certificate's files as one consistent set, so a renewal swapping them meanwhile can
+ * never show a key beside another certificate. In certguard's layout (`NAME.pem ->
+ * current/NAME.pem`, `current -> .gen-*`) `current` is resolved once and every file is read from
+ * that one generation (the previous generation is kept after a swap; if it was pruned meanwhile the
+ * set is resolved again, once). In a layout certguard did not write, the files are re-read once
+ * when one of them was replaced between the reads.
+ */
+export function readPair(paths: PairPaths, limit = MAX_PEM_BYTES): PairRead {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const gen = generationPaths(paths);
+    if (!gen) break;
+    const set = readSet(gen, limit);
+    if (attempt === 0 && Object.values(set).some((r) => !r.ok && r.code === 'missing')) continue;
+    // Report the paths the caller named, not the generation's inner paths.
+    return { ...renamePaths(set, gen, paths), foreign: false };
+  }
+  let set = readSet(paths, limit);
+  if (changedSince(set, paths)) set = readSet(paths, limit);
+  return { ...set, foreign: true };
+}
+
+function readSet(paths: PairPaths, limit: number): Omit<PairRead, 'foreign'> {
+  const out: Omit<PairRead, 'foreign'> = { cert: readBounded(paths.cert, limit) };
+  if (paths.chain) out.chain = readBounded(paths.chain, limit);
+  if (paths.key) out.key = readBounded(paths.key, limit);
+  return out;
+}
+
+function changedSince(set: Omit<PairRead, 'foreign'>, paths: PairPaths): boolean {
+  const pairs: [ReadResult | undefined, string | undefined][] = [
+    [set.cert, paths.cert],
+    [set.chain, paths.chain],
+    [set.key, paths.key],
+  ];
+  return pairs.some(([r, path]) => {
+    if (!r?.ok || !path || !r.id) return false;
+    try {
+      return identity(statSync(path)) !== r.id;
+    } catch {
+      return true;
+    }
+  });
+}
+
+const GENERATION = /^\.gen-[A-Za-z0-9._-]+$/;
+
+/**
+ * The generation paths when every file is certguard's static link `current/<its name>` in one
+ * directory; undefined for any other layout.
+ */
+function generationPaths(paths: PairPaths): PairPaths | undefined {
+  const dir = dirname(paths.cert);
+  const all = [paths.cert, paths.chain, paths.key].filter((p): p is string => p !== undefined);
+  for (const p of all) {
+    if (dirname(p) !== dir || linkOf(p) !== `current/${basename(p)}`) return undefined;
+  }
+  const gen = linkOf(join(dir, 'current'));
+  if (!gen || !GENERATION.test(gen)) return undefined;
+  const inGen = (p: string) => join(dir, gen, basename(p));
+  return {
+    cert: inGen(paths.cert),
+    ...(paths.chain ? { chain: inGen(paths.chain) } : {}),
+    ...(paths.key ? { key: inGen(paths.key) } : {}),
+  };
+}
+
+function renamePaths(
+  set: Omit<PairRead, 'foreign'>,
+  from: PairPaths,
+  to: PairPaths,
+): Omit<PairRead, 'foreign'> {
+  const fix = (r: ReadResult, a: string, b: string): ReadResult =>
+    r.ok ? r : { ...r, message: r.message.replaceAll(a, b) };
+  return {
+    cert: fix(set.cert, from.cert, to.cert),
+    ...(set.chain && from.chain && to.chain ? { chain: fix(set.chain, from.chain, to.chain) } : {}),
+    ...(set.key && from.key && to.key ? { key: fix(set.key, from.key, to.key) } : {}),
+  };
+}
+
+function linkOf(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { CheckOptions } from '../cli/check-options.ts';
 import { checkName, configPath, loadConfigFile, type RawCertEntry } from '../config/config-file.ts';
-import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
+import { globalSettings, resolveCert, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 
 export interface CheckTarget {
@@ -33,12 +33,7 @@ export function resolveCheckTarget(opts: CheckOptions, env: NodeJS.ProcessEnv = 
   checkName(opts.name, 'certificate NAME');
   const path = configPath(opts.config, env);
   const config = loadConfigFile(path);
-  const entry = certEntry(config, opts.name, `config ${path}`);
-  const settings = resolveCert(
-    opts.name,
-    [config.defaults, entry, flags],
-    `config ${path}: certs.${opts.name}`,
-  );
+  const settings = resolveNamed(config, opts.name, flags, `config ${path}`);
   if (opts.cert !== undefined) settings.certFile = opts.cert;
   if (opts.key !== undefined) settings.keyFile = opts.key;
   if (opts.chain !== undefined) settings.chainFile = opts.chain;

@@ -1,5 +1,5 @@
 import { domainProblem } from '../cert/names.ts';
-import { parseDuration, parseRenewBefore } from '../config/duration.ts';
+import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from '../config/duration.ts';
 import { ON_UNUSABLE } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
@@ -82,9 +82,9 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions {
  * reported as a problem of the config file entry the flag overrides.
  */
 function checkValues(opts: CheckOptions): void {
-  if (opts.minValidity !== undefined) parseDuration(opts.minValidity, '--min-validity');
+  if (opts.minValidity !== undefined) parseDuration(opts.minValidity, '--min-validity', VALIDITY_RULE);
   if (opts.renewBefore !== undefined) parseRenewBefore(opts.renewBefore, '--renew-before');
-  if (opts.renewInline !== undefined) parseDuration(opts.renewInline, '--renew-inline');
+  if (opts.renewInline !== undefined) parseDuration(opts.renewInline, '--renew-inline', WAIT_RULE);
   if (opts.onUnusable !== undefined && !(ON_UNUSABLE as readonly string[]).includes(opts.onUnusable)) {
     throw new UsageError(
       `--on-unusable: expected one of ${ON_UNUSABLE.join(', ')}, got ${JSON.stringify(opts.onUnusable)}`,

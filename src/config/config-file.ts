@@ -2,7 +2,7 @@ import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
-import { parseDuration, parseRenewBefore } from './duration.ts';
+import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
@@ -154,8 +154,10 @@ function checkEntry(entry: unknown, where: string): RawCertEntry {
 function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
   switch (key) {
     case 'minValidity':
+      parseDuration(value, where, VALIDITY_RULE);
+      return;
     case 'dnsPropagation':
-      parseDuration(value, where);
+      parseDuration(value, where, WAIT_RULE);
       return;
     case 'renewBefore':
       parseRenewBefore(value, where);

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import { domainProblem, normalizeName } from '../cert/names.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkListen, rfc2136Settings, TLS_ALPN_PORT } from './challenge-config.ts';
 import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
-import { parseDuration, parseRenewBefore } from './duration.ts';
+import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import {
   type CertSettings,
   type Challenge,
@@ -71,9 +72,11 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     certFile: join(directory, 'fullchain.pem'),
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
-    domains: (merged.domains ?? []).map((d) => d.trim()).filter((d) => d !== ''),
+    domains: canonicalDomains(merged.domains ?? [], `${where}.domains`),
     minValiditySeconds:
-      merged.minValidity === undefined ? 0 : parseDuration(merged.minValidity, `${where}.minValidity`),
+      merged.minValidity === undefined
+        ? 0
+        : parseDuration(merged.minValidity, `${where}.minValidity`, VALIDITY_RULE),
     renewBefore: parseRenewBefore(merged.renewBefore ?? DEFAULT_RENEW_BEFORE, `${where}.renewBefore`),
     keyType: oneOf(merged.keyType ?? 'ec256', KEY_TYPES, `${where}.keyType`) as KeyType,
     server: merged.server,
@@ -90,6 +93,40 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
   };
 }
 
+/**
+ * Names as the CA and the SAN check want them: A-labels (bücher.test -> xn--bcher-kva.test),
+ * lower case, no trailing root dot, IP literals in canonical form (an ACME `ip` identifier: see
+ * isIpLiteral). Blank entries are dropped and duplicates after normalising are kept once.
+ */
+export function canonicalDomains(domains: readonly string[], where: string): string[] {
+  const out: string[] = [];
+  for (const [i, d] of domains.entries()) {
+    if (d.trim() === '') continue;
+    const normal = normalizeName(d);
+    if (normal === undefined) throw new UsageError(`${where}[${i}]: ${domainProblem(d)}`);
+    if (!out.includes(normal)) out.push(normal);
+  }
+  return out;
+}
+
+/**
+ * A certificate of the config file: defaults < certs.NAME < flags. An entry without `domains`
+ * certifies its NAME, as the NixOS module's `domain` defaults to the name: one rule in both.
+ */
+export function resolveNamed(
+  config: RawConfig,
+  name: string,
+  flags: RawCertEntry,
+  where: string,
+): CertSettings {
+  const entry = certEntry(config, name, where);
+  const layers = [config.defaults, entry, flags];
+  const named = layers.some((l) => l.domains !== undefined && l.domains.length > 0)
+    ? layers
+    : [{ domains: [name] }, ...layers];
+  return resolveCert(name, named, `${where}: certs.${name}`);
+}
+
 function challenge(e: RawCertEntry, where: string): Challenge | undefined {
   const set = (['webroot', 'httpListen', 'dnsHook', 'rfc2136', 'tlsAlpnListen'] as const).filter(
     (f) => e[f] !== undefined,
@@ -99,7 +136,9 @@ function challenge(e: RawCertEntry, where: string): Challenge | undefined {
   if (e.httpListen !== undefined) return { type: 'http', listen: e.httpListen };
   if (e.dnsHook !== undefined) {
     const propagationSeconds =
-      e.dnsPropagation === undefined ? 0 : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`);
+      e.dnsPropagation === undefined
+        ? 0
+        : parseDuration(e.dnsPropagation, `${where}.dnsPropagation`, WAIT_RULE);
     return { type: 'dns', hook: e.dnsHook, propagationSeconds };
   }
   if (e.rfc2136 !== undefined) {

@@ -24,9 +24,19 @@ export const ARI_TIMEOUT_MS = 5000;
 export function ariQueryDue(state: RenewalState, verdict: Verdict, now: Date): boolean {
   if (!verdict.usable || verdict.placeholder || verdict.serial === null) return false;
   const t = now.getTime();
-  if (state.ariCheckNotBefore && Date.parse(state.ariCheckNotBefore) > t) return false;
+  if (waiting(state.ariCheckNotBefore, t)) return false;
   const known = ariFor(state.ari, verdict.serial);
-  return !(known && Date.parse(known.nextFetchNotBefore) > t);
+  return !(known && waiting(known.nextFetchNotBefore, t));
+}
+
+/**
+ * Whether a remembered "do not ask before" still holds. Nothing certguard writes lies more than a
+ * day ahead: a later time was written by a clock that ran ahead and is ignored, never obeyed.
+ */
+function waiting(notBefore: string | null, nowMs: number): boolean {
+  if (!notBefore) return false;
+  const t = Date.parse(notBefore);
+  return t > nowMs && t <= nowMs + ARI_UNSUPPORTED_RECHECK_SECONDS * 1000;
 }
 
 /**

@@ -22,27 +22,53 @@ export interface BackoffInput {
   random?: () => number;
 }
 
+/**
+ * The longest the CA is left alone after a failure: a day, or a quarter of the installed
+ * certificate's remaining validity when that is shorter (never under the base delay), so a
+ * certificate close to expiry is retried often enough to be saved. Both the backoff written after
+ * a failure and the clamp applied when reading it use this one rule.
+ */
+export function backoffCapSeconds(remainingSeconds: number | null): number {
+  if (remainingSeconds === null || remainingSeconds <= 0) return BACKOFF_MAX_SECONDS;
+  return Math.min(BACKOFF_MAX_SECONDS, Math.max(BACKOFF_BASE_SECONDS, remainingSeconds / 4));
+}
+
 /** When the next attempt may contact the CA. Jitter spreads hosts that failed together. */
 export function nextAttemptAfter(input: BackoffInput): Date {
   const n = Math.max(1, input.consecutiveFailures);
-  let delay = Math.min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 30));
-  if (input.remainingSeconds !== null && input.remainingSeconds > 0) {
-    delay = Math.min(delay, Math.max(BACKOFF_BASE_SECONDS, input.remainingSeconds / 4));
-  }
+  const cap = backoffCapSeconds(input.remainingSeconds);
+  const delay = Math.min(cap, BACKOFF_BASE_SECONDS * 2 ** Math.min(n - 1, 30));
   // "Equal jitter": between half and the whole delay, so the backoff still grows.
   const random = input.random ?? Math.random;
   let seconds = delay / 2 + (delay / 2) * Math.min(Math.max(random(), 0), 1);
   if (input.retryAfterSeconds !== undefined && input.retryAfterSeconds > 0) {
-    seconds = Math.max(seconds, Math.min(input.retryAfterSeconds, BACKOFF_MAX_SECONDS));
+    seconds = Math.max(seconds, Math.min(input.retryAfterSeconds, cap));
   }
   return new Date(input.now.getTime() + Math.round(seconds) * 1000);
 }
 
-/** The instant before which the CA must not be contacted, or undefined when an attempt is allowed. */
-export function backoffUntil(state: RenewalState, now: Date): Date | undefined {
+/**
+ * The instant before which the CA must not be contacted, or undefined when an attempt is allowed.
+ * Clamped when read: never later than the cap after the attempt that set it, so a time written
+ * while the clock ran ahead (a year, ten) cannot stall renewal for that long, nor past expiry.
+ * When the attempt itself lies in the future (the clock that wrote it was ahead) or is unknown, a
+ * value more than the cap from now cannot have come from this clock and is ignored.
+ */
+export function backoffUntil(
+  state: RenewalState,
+  now: Date,
+  remainingSeconds: number | null = null,
+): Date | undefined {
   if (!state.nextAttemptNotBefore) return undefined;
   const t = Date.parse(state.nextAttemptNotBefore);
-  return Number.isFinite(t) && t > now.getTime() ? new Date(t) : undefined;
+  const nowMs = now.getTime();
+  if (!Number.isFinite(t) || t <= nowMs) return undefined;
+  const capMs = backoffCapSeconds(remainingSeconds) * 1000;
+  const attempt = state.lastAttempt ? Date.parse(state.lastAttempt) : Number.NaN;
+  const limit = Number.isFinite(attempt) && attempt <= nowMs ? attempt + capMs : nowMs + capMs;
+  if (limit <= nowMs) return undefined;
+  if (!(Number.isFinite(attempt) && attempt <= nowMs) && t > limit) return undefined;
+  return new Date(Math.min(t, limit));
 }
 
 /** The state after a failed attempt (pure). */

@@ -1,3 +1,5 @@
+import type { ReasonCode } from '../cert/reasons.ts';
+import { cleanText } from '../output/sanitize.ts';
 import type { FailureClass } from '../store/state.ts';
 
 /**
@@ -10,6 +12,8 @@ export class RenewFailure extends Error {
     readonly failureClass: FailureClass,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** For `bad-certificate`: why the CA's certificate would not be usable (decide()'s codes). */
+    readonly reasons?: ReasonCode[],
   ) {
     super(message);
   }
@@ -20,11 +24,13 @@ export function classifyFailure(err: unknown): {
   class: FailureClass;
   message: string;
   retryAfterSeconds?: number;
+  reasons?: ReasonCode[];
 } {
   const e = err as {
     failureClass?: FailureClass;
     message?: string;
     retryAfterSeconds?: number;
+    reasons?: ReasonCode[];
     code?: unknown;
     name?: string;
   };
@@ -34,6 +40,7 @@ export function classifyFailure(err: unknown): {
       class: e.failureClass,
       message,
       ...(typeof e.retryAfterSeconds === 'number' ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+      ...(Array.isArray(e.reasons) ? { reasons: e.reasons } : {}),
     };
   }
   // Errno errors (EACCES, ENOSPC, EROFS ...) and refused installs are local problems; anything else
@@ -44,7 +51,8 @@ export function classifyFailure(err: unknown): {
   return { class: 'ca-error', message: `unexpected error: ${message}` };
 }
 
+/** One line, control characters escaped: the message is printed, logged and stored. */
 function oneLine(text: string): string {
   const flat = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  return flat.length > 400 ? `${flat.slice(0, 397)}...` : flat;
+  return cleanText(flat.length > 400 ? `${flat.slice(0, 397)}...` : flat, 600);
 }

@@ -1,14 +1,21 @@
 import { join } from 'node:path';
-import { coversName } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
+import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
-import { inspectCertificate } from '../check/inspect.ts';
+import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
 import { type CertSettings, challengeKind, type GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
-import { installCertificate } from '../store/install.ts';
+import { generationContents, installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
-import { emptyState, type FailureClass, type RenewalState, readState, writeState } from '../store/state.ts';
+import {
+  droppedWarning,
+  emptyState,
+  type FailureClass,
+  type RenewalState,
+  readState,
+  writeState,
+} from '../store/state.ts';
 import { ARI_AFTER_ISSUANCE_SECONDS, ARI_TIMEOUT_MS, ariQueryDue, refreshAri } from './ari-refresh.ts';
 import { backoffUntil, recordFailure, recordSuccess } from './backoff.ts';
 import { type DueDecision, type DueReason, decideRenewal } from './decide.ts';
@@ -37,7 +44,7 @@ export interface RenewOutcome {
   action: RenewAction;
   /** Of the certificate installed after the run. */
   verdict: Verdict;
-  failure?: { class: FailureClass; message: string };
+  failure?: { class: FailureClass; message: string; reasons?: ReasonCode[] };
   /** ISO: when renewal becomes due (not-due, renewed) or the next attempt is allowed (failures). */
   nextCheck?: string;
   /** Why renewal was due (empty when not due). */
@@ -111,7 +118,7 @@ async function runRenewal(
   }
   if (!decision.due) return notDue(verdict, decision);
 
-  const blocked = opts.force ? undefined : backoffUntil(state, now);
+  const blocked = opts.force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
   if (blocked) return backoffOutcome(verdict, state, decision, blocked);
 
   let lock: LockHandle | undefined;
@@ -139,7 +146,7 @@ async function runRenewal(
       const force = opts.force && verdict.fingerprint256 === before;
       decision = decide(settings, verdict, state, force, now, ariOn);
       if (!decision.due) return notDue(verdict, decision);
-      const until = force ? undefined : backoffUntil(state, now);
+      const until = force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
       if (until) return backoffOutcome(verdict, state, decision, until);
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
@@ -150,7 +157,7 @@ async function runRenewal(
       const failure = classifyFailure(err);
       now = clock();
       verdict = inspectCertificate(settings, now);
-      state = recordFailure(state, failure, verdict.usable ? verdict.remainingSeconds : null, now);
+      state = recordFailure(state, failure, usableSeconds(verdict), now);
       saveState(global, settings.name, state, log);
       return failed(verdict, decision, failure, state.nextAttemptNotBefore ?? undefined);
     }
@@ -215,13 +222,21 @@ async function orderAndInstall(
     },
     log,
   });
-  const { X509Certificate } = await import('node:crypto');
-  const leaf = new X509Certificate(issued.certPem);
-  const uncovered = settings.domains.filter((d) => !coversName(leaf, d));
-  if (uncovered.length > 0) {
+  // The new files are judged exactly as the preflight will judge them once installed: a CA that
+  // answers with an expired, not-yet-valid, badly chained or too short certificate must never
+  // replace a working one.
+  const candidate = inspectCandidate(
+    settings,
+    { fullchainPem: generationContents(issued)['fullchain.pem'], keyPem: issued.keyPem },
+    new Date(),
+  );
+  if (!candidate.usable) {
+    const codes = candidate.reasons.map((r) => r.code);
     throw new RenewFailure(
-      'ca-error',
-      `the CA issued a certificate that does not cover ${uncovered.join(', ')}`,
+      'bad-certificate',
+      `the CA issued a certificate that would not be usable (${codes.join(', ')}: ${candidate.reasons.map((r) => r.message).join('; ')}); nothing was installed`,
+      undefined,
+      codes,
     );
   }
   try {
@@ -233,7 +248,7 @@ async function orderAndInstall(
     const e = err as Error;
     throw new RenewFailure('local-io', `install into ${settings.directory} failed: ${e.message}`);
   }
-  log('info', `${settings.name}: installed the new certificate (serial ${leaf.serialNumber.toLowerCase()})`);
+  log('info', `${settings.name}: installed the new certificate (serial ${candidate.serial?.toLowerCase()})`);
 }
 
 /** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
@@ -269,6 +284,11 @@ export function checkRenewSettings(settings: CertSettings): void {
       `${settings.name}: wildcard names need the dns-01 challenge (--rfc2136-server or --dns-hook)`,
     );
   }
+}
+
+/** What the backoff rules need to know about the installed certificate. */
+function usableSeconds(verdict: Verdict): number | null {
+  return verdict.usable ? verdict.remainingSeconds : null;
 }
 
 function decide(
@@ -320,7 +340,7 @@ function backoffOutcome(
 function failed(
   verdict: Verdict,
   decision: DueDecision,
-  failure: { class: FailureClass; message: string },
+  failure: { class: FailureClass; message: string; reasons?: ReasonCode[] },
   nextCheck?: string,
 ): RenewOutcome {
   return {
@@ -328,15 +348,25 @@ function failed(
     action: verdict.usable ? 'soft-failure' : 'hard-failure',
     verdict,
     dueReasons: decision.reasons,
-    failure: { class: failure.class, message: failure.message },
+    failure: {
+      class: failure.class,
+      message: failure.message,
+      ...(failure.reasons ? { reasons: failure.reasons } : {}),
+    },
     ...(nextCheck ? { nextCheck } : {}),
   };
 }
 
-/** A corrupt state file is reported and replaced, never fatal: the certificate matters more. */
+/**
+ * A corrupt state file is reported and replaced, never fatal: the certificate matters more. A
+ * file with some malformed fields keeps the good ones (one warning names the others).
+ */
 function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
-  if (read.ok) return read.state;
+  if (read.ok) {
+    if (read.dropped) log('warning', `${name}: ${droppedWarning(global.stateDirectory, name, read.dropped)}`);
+    return read.state;
+  }
   log('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
   return emptyState();
 }

@@ -1,6 +1,6 @@
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from '../config/challenge-config.ts';
 import { configPath, loadConfigFile, type RawCertEntry, type RawConfig } from '../config/config-file.ts';
-import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
+import { globalSettings, resolveCert, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
 
@@ -59,12 +59,7 @@ export function resolveRenewTarget(args: RenewArgs, env: NodeJS.ProcessEnv = pro
   }
   const path = configPath(args.config, env);
   const config = loadConfigFile(path);
-  const entry = certEntry(config, args.name, `config ${path}`);
-  const settings = resolveCert(
-    args.name,
-    [config.defaults, entry, flags],
-    `config ${path}: certs.${args.name}`,
-  );
+  const settings = resolveNamed(config, args.name, flags, `config ${path}`);
   const global = globalSettings(config);
   if (args.stateDir) global.stateDirectory = args.stateDir;
   return { settings, global, config };

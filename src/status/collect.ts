@@ -1,6 +1,6 @@
 import { inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
-import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
+import { globalSettings, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings } from '../config/settings.ts';
 import { readState, statePath } from '../store/state.ts';
 import { type StatusRow, statusRow } from './row.ts';
@@ -20,9 +20,7 @@ export function resolveTargets(config: RawConfig, names: readonly string[]): Sta
   const wanted = names.length > 0 ? [...new Set(names)] : Object.keys(config.certs);
   return {
     stateDirectory: globalSettings(config).stateDirectory,
-    settings: wanted.map((name) =>
-      resolveCert(name, [config.defaults, certEntry(config, name, 'status')], `certs.${name}`),
-    ),
+    settings: wanted.map((name) => resolveNamed(config, name, {}, 'status')),
   };
 }
 

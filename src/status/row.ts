@@ -149,7 +149,7 @@ export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: Row
 /** A state file with fields of the wrong type is reported like a corrupt one, never trusted. */
 function checkShape(read: StateRead, stateFile: string | null): StateRead {
   if (!read.ok) return read;
-  const bad = badStateFields(read.state);
+  const bad = read.dropped?.length ? read.dropped : badStateFields(read.state);
   if (bad.length === 0) return read;
   return { ok: false, problem: `${stateFile ?? 'state file'}: unexpected value for ${bad.join(', ')}` };
 }

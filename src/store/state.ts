@@ -1,16 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded } from '../cert/read-file.ts';
+import { cleanText } from '../output/sanitize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 /** How a renewal attempt failed; a stable interface (state file, status, metrics, logs). */
-export type FailureClass = 'ca-unreachable' | 'ca-error' | 'rate-limited' | 'challenge-failed' | 'local-io';
+export type FailureClass =
+  | 'ca-unreachable'
+  | 'ca-error'
+  | 'rate-limited'
+  | 'challenge-failed'
+  | 'local-io'
+  /** The CA issued a certificate that would not be usable (judged by decide(), not installed). */
+  | 'bad-certificate';
 export const FAILURE_CLASSES: readonly FailureClass[] = [
   'ca-unreachable',
   'ca-error',
   'rate-limited',
   'challenge-failed',
   'local-io',
+  'bad-certificate',
 ];
 
 /** The CA's ARI answer (RFC 9773), kept so the next run needs no network to honour it. */
@@ -60,7 +69,15 @@ export function statePath(stateDirectory: string, name: string): string {
   return join(stateDirectory, 'certs', `${name}.json`);
 }
 
-export type StateRead = { ok: true; state: RenewalState; exists: boolean } | { ok: false; problem: string };
+export type StateRead =
+  | {
+      ok: true;
+      state: RenewalState;
+      exists: boolean;
+      /** Fields that had the wrong shape and were reset to their empty value (see checkFields). */
+      dropped?: string[];
+    }
+  | { ok: false; problem: string };
 
 /**
  * Reads the state; a missing file is the empty state (never renewed by certguard). A corrupt file
@@ -75,14 +92,82 @@ export function readState(stateDirectory: string, name: string): StateRead {
       : { ok: false, problem: read.message };
   }
   try {
-    const data = JSON.parse(read.data.toString('utf8')) as Partial<RenewalState>;
-    if (typeof data !== 'object' || data === null || data.version !== 1) {
+    const data = JSON.parse(read.data.toString('utf8')) as unknown;
+    if (!isObject(data) || data.version !== 1) {
       return { ok: false, problem: `${path}: unknown state format` };
     }
-    return { ok: true, state: { ...emptyState(), ...data }, exists: true };
+    const { state, dropped } = checkFields(data);
+    return { ok: true, state, exists: true, ...(dropped.length ? { dropped } : {}) };
   } catch {
     return { ok: false, problem: `${path}: corrupt state file (invalid JSON)` };
   }
+}
+
+/** The one-line warning for a state file with dropped fields (renew logs it once per run). */
+export function droppedWarning(stateDirectory: string, name: string, dropped: string[]): string {
+  return `${statePath(stateDirectory, name)}: ignoring malformed ${dropped.join(', ')} (reset; the next write replaces them)`;
+}
+
+/**
+ * Every field is checked on read: the file may have been edited by hand, written by another
+ * version, or damaged. A field of the wrong shape is dropped (its empty value is used) instead of
+ * reaching code that would crash on it (`certId.split is not a function`, `Invalid time value`).
+ * Text fields are cleaned of control characters, as everything read from a file is.
+ */
+function checkFields(data: Record<string, unknown>): { state: RenewalState; dropped: string[] } {
+  const state = emptyState();
+  const dropped: string[] = [];
+  const take = <K extends keyof RenewalState>(key: K, check: (v: unknown) => RenewalState[K] | undefined) => {
+    const v = data[key];
+    if (v === undefined || v === null) return;
+    const ok = check(v);
+    if (ok === undefined) dropped.push(key);
+    else state[key] = ok;
+  };
+  take('lastAttempt', time);
+  take('lastSuccess', time);
+  take('nextAttemptNotBefore', time);
+  take('ariCheckNotBefore', time);
+  take('consecutiveFailures', (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : undefined,
+  );
+  take('lastError', (v) => {
+    if (!isObject(v) || !FAILURE_CLASSES.includes(v.class as FailureClass)) return undefined;
+    const at = time(v.at);
+    if (typeof v.message !== 'string' || at === undefined) return undefined;
+    return { class: v.class as FailureClass, message: cleanText(v.message, 1000), at };
+  });
+  take('ari', ariState);
+  return { state, dropped };
+}
+
+function ariState(v: unknown): AriState | undefined {
+  if (!isObject(v)) return undefined;
+  // RFC 9773 certID: base64url(AKI) "." base64url(serial).
+  if (typeof v.certId !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(v.certId)) return undefined;
+  const times = ['windowStart', 'windowEnd', 'renewAt', 'fetchedAt', 'nextFetchNotBefore'] as const;
+  const out: Partial<AriState> = { certId: v.certId };
+  for (const key of times) {
+    const t = time(v[key]);
+    if (t === undefined) return undefined;
+    out[key] = t;
+  }
+  if (v.explanationURL !== undefined) {
+    if (typeof v.explanationURL !== 'string') return undefined;
+    out.explanationURL = cleanText(v.explanationURL, 500);
+  }
+  return out as AriState;
+}
+
+/** An ISO time string that parses to a real date (years 0..9999 keep toISOString working). */
+function time(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length > 40) return undefined;
+  const t = Date.parse(v);
+  return Number.isFinite(t) && Math.abs(t) < 253402300800000 ? v : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function writeState(stateDirectory: string, name: string, state: RenewalState): void {

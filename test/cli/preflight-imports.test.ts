@@ -51,7 +51,11 @@ Module._load = function (request, ...rest) {
     fullchain: writeFile(dir, 'fullchain.pem', leaf.certPem + intermediate.certPem),
     cert: writeFile(dir, 'cert.pem', leaf.certPem),
     key: writeFile(dir, 'key.pem', leaf.keyPem),
-    config: writeFile(dir, 'certguard.json', JSON.stringify({ certs: { site: { directory: dir } } })),
+    config: writeFile(
+      dir,
+      'certguard.json',
+      JSON.stringify({ certs: { site: { directory: dir, domains: ['example.com'] } } }),
+    ),
   };
 });
 
@@ -124,7 +128,7 @@ test('certguard-preflight is one module file on the check path (start-up cost, s
   assert.equal(seen.status, 0);
   assert.deepEqual(
     seen.files.map((f) => f.split('/').pop()),
-    ['certguard-preflight.mjs'],
+    ['certguard-preflight.cjs'],
   );
 });
 

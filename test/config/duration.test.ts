@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatRenewBefore, parseDuration, parseRenewBefore } from '../../src/config/duration.ts';
+import {
+  formatRenewBefore,
+  parseDuration,
+  parseRenewBefore,
+  VALIDITY_RULE,
+  WAIT_RULE,
+} from '../../src/config/duration.ts';
 import { UsageError } from '../../src/exit-codes.ts';
 
 describe('parseDuration', () => {
@@ -36,7 +42,8 @@ describe('parseRenewBefore', () => {
   });
   test('durations', () => {
     assert.deepEqual(parseRenewBefore('30d', 'x'), { kind: 'seconds', seconds: 2592000 });
-    assert.deepEqual(parseRenewBefore(600, 'x'), { kind: 'seconds', seconds: 600 });
+    assert.deepEqual(parseRenewBefore('600s', 'x'), { kind: 'seconds', seconds: 600 });
+    assert.deepEqual(parseRenewBefore(0, 'x'), { kind: 'seconds', seconds: 0 });
   });
   for (const input of ['0/3', '3/3', '4/3', '1/0', 'soon', '1/3d', '']) {
     test(`rejects ${JSON.stringify(input)}`, () => {
@@ -49,5 +56,41 @@ describe('parseRenewBefore', () => {
   test('formatRenewBefore', () => {
     assert.equal(formatRenewBefore({ kind: 'fraction', fraction: 1 / 3 }), '0.333 of the lifetime');
     assert.equal(formatRenewBefore({ kind: 'seconds', seconds: 60 }), '60s');
+  });
+});
+
+describe('no silent traps: units and bounds', () => {
+  const refuse = (f: () => unknown, pattern: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof UsageError && pattern.test(e.message));
+
+  test('a bare number for a validity period is refused, suggesting days', () => {
+    refuse(
+      () => parseRenewBefore(30, 'certs.a.renewBefore'),
+      /^certs\.a\.renewBefore: 30 has no unit: write "30d"/,
+    );
+    refuse(() => parseRenewBefore('30', 'x'), /"30" has no unit: write "30d"/);
+    refuse(() => parseDuration(30, 'certs.a.minValidity', VALIDITY_RULE), /30 has no unit: write "30d"/);
+    assert.equal(parseDuration(0, 'x', VALIDITY_RULE), 0);
+    assert.equal(parseDuration('0', 'x', VALIDITY_RULE), 0);
+    // Waits are short: seconds are what people mean there.
+    assert.equal(parseDuration(30, 'dnsPropagation', WAIT_RULE), 30);
+  });
+
+  test('huge values are refused with the maximum, never reach a Date', () => {
+    refuse(
+      () => parseRenewBefore(1e300, 'renewBefore'),
+      /^renewBefore: 1e\+300 .*longer than the maximum of 3650d/,
+    );
+    refuse(
+      () => parseRenewBefore('99999999999999999999d', 'renewBefore'),
+      /longer than the maximum of 3650d/,
+    );
+    refuse(() => parseDuration('3651d', 'minValidity', VALIDITY_RULE), /maximum of 3650d/);
+    assert.equal(parseDuration('3650d', 'minValidity', VALIDITY_RULE), 3650 * 86400);
+    refuse(
+      () => parseDuration('30d', 'dnsPropagation', WAIT_RULE),
+      /^dnsPropagation: "30d" is longer than the maximum of 1h/,
+    );
+    assert.equal(parseDuration('1h', 'dnsPropagation', WAIT_RULE), 3600);
   });
 });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isIpLiteral } from '../../src/cert/names.ts';
 import { parseConfig } from '../../src/config/config-file.ts';
-import { certEntry, DEFAULT_RENEW_BEFORE, globalSettings, resolveCert } from '../../src/config/resolve.ts';
+import {
+  certEntry,
+  DEFAULT_RENEW_BEFORE,
+  globalSettings,
+  resolveCert,
+  resolveNamed,
+} from '../../src/config/resolve.ts';
 import { UsageError } from '../../src/exit-codes.ts';
 
 describe('resolveCert', () => {
@@ -93,5 +100,37 @@ test('globalSettings defaults', () => {
   assert.deepEqual(globalSettings(undefined), {
     stateDirectory: '/var/lib/certguard',
     prometheusFile: undefined,
+  });
+});
+
+describe('names as the CA will see them', () => {
+  test('A-labels, lower case, no trailing dot, canonical IP literals, duplicates once', () => {
+    const s = resolveCert(
+      'a',
+      [{ domains: ['Bücher.Test', 'name.test.', 'NAME.test', '127.0.0.1', '[::1]', '0:0:0:0:0:0:0:1'] }],
+      'w',
+    );
+    assert.deepEqual(s.domains, ['xn--bcher-kva.test', 'name.test', '127.0.0.1', '::1']);
+    assert.equal(isIpLiteral('127.0.0.1'), true);
+    assert.equal(isIpLiteral('[2001:db8::1]'), true);
+    assert.equal(isIpLiteral('1.2.3.4.example'), false);
+    assert.equal(isIpLiteral('bücher.test'), false);
+  });
+
+  test('flags are checked too: an invalid --domain is a usage error naming it', () => {
+    assert.throws(
+      () => resolveCert('a', [{ domains: ['ok.test', 'bad name'] }], 'options'),
+      (e: unknown) => e instanceof UsageError && /^options\.domains\[1\]: "bad name"/.test(e.message),
+    );
+  });
+
+  test('an entry without domains certifies its NAME (as the NixOS module does)', () => {
+    const config = parseConfig(
+      '{"defaults": {}, "certs": {"Example.COM": {}, "b": {"domains": ["b.test"]}}}',
+      'c.json',
+    );
+    assert.deepEqual(resolveNamed(config, 'Example.COM', {}, 'config c.json').domains, ['example.com']);
+    assert.deepEqual(resolveNamed(config, 'b', {}, 'config c.json').domains, ['b.test']);
+    assert.deepEqual(resolveNamed(config, 'Example.COM', { domains: ['f.test'] }, 'x').domains, ['f.test']);
   });
 });

@@ -52,7 +52,14 @@ export interface FaultProxy {
   /** HTTP requests seen (through TLS) so far. */
   readonly requestCount: number;
   readonly mode: FaultMode;
+  /** Orders finalized through the proxy (POSTs to pebble's finalize URL): one per issued certificate. */
+  readonly finalizeCount: number;
   setMode(mode: FaultMode): Promise<void>;
+  /**
+   * While set, every certificate download (application/pem-certificate-chain) is replaced by what
+   * this returns for pebble's real chain: a CA handing out a bad certificate.
+   */
+  rewriteCertificate(fn: ((pem: string) => string | Promise<string>) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -63,11 +70,23 @@ export function forwardToPebble(
   pebble: Pebble,
   ca: string,
   body?: Buffer,
+  rewritePem?: (pem: string) => string | Promise<string>,
 ): void {
   const target = new URL(req.url ?? '/', pebble.origin);
   const headers = { ...req.headers };
   if (body) headers['content-length'] = String(body.length);
   const up = https.request(target, { method: req.method, headers, ca, agent: false }, (upRes) => {
+    if (rewritePem && /pem-certificate-chain/.test(String(upRes.headers['content-type']))) {
+      void readBody(upRes as unknown as IncomingMessage)
+        .then((pem) => rewritePem(pem.toString('utf8')))
+        .then((text) => {
+          const out = Buffer.from(text);
+          const { 'transfer-encoding': _chunked, ...headers } = upRes.headers;
+          res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(out.length) });
+          res.end(out);
+        });
+      return;
+    }
     res.writeHead(upRes.statusCode ?? 502, upRes.headers);
     upRes.pipe(res);
   });
@@ -161,11 +180,18 @@ export async function startFaultProxy(pebble: Pebble, initial: FaultMode = 'pass
         );
         return;
       }
-      forwardToPebble(req, res, pebble, ca);
+      if (req.method === 'POST' && /finalize/.test(req.url ?? '')) state.finalizeCount++;
+      forwardToPebble(req, res, pebble, ca, undefined, state.rewrite);
     },
   );
   const sockets = new Set<Socket>();
-  const state = { mode: initial, acceptCount: 0, requestCount: 0 };
+  const state: {
+    mode: FaultMode;
+    acceptCount: number;
+    requestCount: number;
+    finalizeCount: number;
+    rewrite?: ((pem: string) => string | Promise<string>) | undefined;
+  } = { mode: initial, acceptCount: 0, requestCount: 0, finalizeCount: 0 };
 
   const onConnection = (socket: Socket) => {
     state.acceptCount++;
@@ -224,6 +250,12 @@ export async function startFaultProxy(pebble: Pebble, initial: FaultMode = 'pass
     },
     get mode() {
       return state.mode;
+    },
+    get finalizeCount() {
+      return state.finalizeCount;
+    },
+    rewriteCertificate(fn) {
+      state.rewrite = fn;
     },
     async setMode(mode: FaultMode) {
       state.mode = typeof mode === 'object' ? { ...mode } : mode;

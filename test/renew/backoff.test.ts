@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   BACKOFF_BASE_SECONDS,
   BACKOFF_MAX_SECONDS,
+  backoffCapSeconds,
   backoffUntil,
   nextAttemptAfter,
   recordFailure,
@@ -106,4 +107,38 @@ test('recordSuccess clears failures, backoff and the old ARI answer', () => {
   assert.equal(s.ari, null);
   assert.equal(s.lastSuccess, NOW.toISOString());
   assert.equal(backoffUntil(s, NOW), undefined);
+});
+
+test('the cap: a day, or a quarter of the remaining validity (never under the base delay)', () => {
+  assert.equal(backoffCapSeconds(null), BACKOFF_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(-5), BACKOFF_MAX_SECONDS);
+  assert.equal(backoffCapSeconds(40 * 3600), 10 * 3600);
+  assert.equal(backoffCapSeconds(60), BACKOFF_BASE_SECONDS);
+  assert.equal(backoffCapSeconds(30 * 86400), BACKOFF_MAX_SECONDS);
+});
+
+describe('backoff is clamped when read', () => {
+  const HOUR = 3600_000;
+  const state = (next: number, attempt: number | null) => ({
+    ...emptyState(),
+    consecutiveFailures: 3,
+    nextAttemptNotBefore: new Date(NOW.getTime() + next).toISOString(),
+    lastAttempt: attempt === null ? null : new Date(NOW.getTime() + attempt).toISOString(),
+  });
+  test('written by a clock ten years ahead (attempt in the future too): ignored, attempt now', () => {
+    const tenYears = 3650 * 24 * HOUR;
+    assert.equal(backoffUntil(state(tenYears, tenYears - HOUR), NOW), undefined);
+    assert.equal(backoffUntil(state(tenYears, null), NOW), undefined);
+  });
+  test('an attempt in the past with a far-future backoff: at most the cap after that attempt', () => {
+    const until = backoffUntil(state(10 * 365 * 24 * HOUR, -HOUR), NOW);
+    assert.equal(until?.getTime(), NOW.getTime() + 23 * HOUR);
+    // 40 h of validity left: a quarter of it, 10 h after the attempt.
+    assert.equal(backoffUntil(state(20 * HOUR, -HOUR), NOW, 40 * 3600)?.getTime(), NOW.getTime() + 9 * HOUR);
+    assert.equal(backoffUntil(state(20 * HOUR, -11 * HOUR), NOW, 40 * 3600), undefined);
+  });
+  test('a normal backoff is obeyed as written', () => {
+    assert.equal(backoffUntil(state(HOUR, -60_000), NOW)?.getTime(), NOW.getTime() + HOUR);
+    assert.equal(backoffUntil(state(-1, -HOUR), NOW), undefined);
+  });
 });

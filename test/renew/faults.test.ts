@@ -4,9 +4,10 @@
  * pair untouched and still matching. The ACME layer's own fault tests check the messages in depth.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as x509 from '@peculiar/x509';
 import { inspectCertificate } from '../../src/check/inspect.ts';
 import type { CertSettings } from '../../src/config/settings.ts';
 import { renewCertificate } from '../../src/renew/renew.ts';
@@ -14,7 +15,7 @@ import { CERT_FILE_NAMES } from '../../src/store/install.ts';
 import type { FailureClass } from '../../src/store/state.ts';
 import { readState } from '../../src/store/state.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { type Issued, makeCert, tempDir } from '../helpers/fixtures.ts';
 import { type Pebble, pebbleAvailable, startPebble } from '../helpers/pebble.ts';
 import { collectLog, globalFor, pebbleSettings } from './support.ts';
 
@@ -142,5 +143,138 @@ describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebb
     } finally {
       await strict.stop();
     }
+  });
+});
+
+/**
+ * A CA whose certificate would not be usable: the fault proxy replaces pebble's real chain with
+ * one the test signs for the same public key (so only the property under test is wrong).
+ */
+describe('a bad certificate from the CA is never installed', {
+  skip: !pebbleAvailable() && 'SKIPPED: pebble not installed',
+}, () => {
+  let pebble: Pebble;
+  let proxy: FaultProxy;
+  let ca: Issued;
+  const tmp = tempDir('certguard-badcert-');
+  const root = tmp.dir;
+  const HOUR = 3600_000;
+  const DAY = 24 * HOUR;
+
+  before(async () => {
+    if (!pebbleAvailable()) return;
+    pebble = await startPebble({ alwaysValid: true, challtestsrv: false });
+    proxy = await startFaultProxy(pebble);
+    ca = await makeCert({ isCa: true, cn: 'hostile test CA', days: 3650 });
+  });
+  after(async () => {
+    await proxy?.close();
+    await pebble?.stop();
+    tmp.cleanup();
+  });
+
+  /** pebble's leaf re-signed by the test CA with another validity window, chained to that CA. */
+  const resigned =
+    (notBefore: number, notAfter: number) =>
+    async (pem: string): Promise<string> => {
+      const leaf = new x509.X509Certificate(pem.split(/(?<=-----END CERTIFICATE-----)/)[0]!.trim());
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: `7e57${Date.now().toString(16)}`,
+        subject: leaf.subject,
+        issuer: ca.cert.subject,
+        notBefore: new Date(Date.now() + notBefore),
+        notAfter: new Date(Date.now() + notAfter),
+        signingAlgorithm: ca.alg,
+        publicKey: await leaf.publicKey.export(),
+        signingKey: ca.keys.privateKey,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          leaf.getExtension(x509.SubjectAlternativeNameExtension)!,
+          await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+        ],
+      });
+      return `${cert.toString('pem')}\n${ca.certPem}`;
+    };
+  /** pebble's real leaf with an unrelated CA certificate as its chain. */
+  const wrongChain = async (pem: string) =>
+    `${pem.split(/(?<=-----END CERTIFICATE-----)/)[0]!.trim()}\n${ca.certPem}`;
+
+  const cases: [string, (pem: string) => Promise<string>, string, number?][] = [
+    ['expired', resigned(-10 * DAY, -DAY), 'expired'],
+    ['not yet valid', resigned(DAY, 90 * DAY), 'not-yet-valid'],
+    ['broken chain', wrongChain, 'chain-broken'],
+    ['shorter than minValidity', resigned(-HOUR, 5 * HOUR), 'expires-too-soon', 86400],
+  ];
+  for (const [what, rewrite, code, minValidity] of cases) {
+    test(`${what}: not installed, bad-certificate (${code}), 75, backoff: three runs, one order`, async () => {
+      const name = `bad-${what.replace(/\W+/g, '-')}`;
+      const settings: CertSettings = {
+        ...pebbleSettings(pebble, root, { server: proxy.directoryUrl }, name),
+        ...(minValidity ? { minValiditySeconds: minValidity } : {}),
+      };
+      proxy.rewriteCertificate(undefined);
+      const l = collectLog();
+      const first = await renewCertificate(settings, globalFor(root), {
+        force: false,
+        ari: false,
+        log: l.log,
+      });
+      assert.equal(first.action, 'renewed', l.text());
+      const before = read(settings.directory);
+      // Due from now on: renewal is wanted, and every run would order again without backoff.
+      const due = { ...settings, renewBefore: { kind: 'seconds' as const, seconds: 200 * 86400 } };
+      proxy.rewriteCertificate(rewrite);
+      const orders = proxy.finalizeCount;
+      const outcomes = [];
+      try {
+        for (let i = 0; i < 3; i++) {
+          outcomes.push(
+            await renewCertificate(due, globalFor(root), { force: false, ari: false, log: l.log }),
+          );
+        }
+      } finally {
+        proxy.rewriteCertificate(undefined);
+      }
+      assert.equal(proxy.finalizeCount - orders, 1, 'one order, then the backoff holds');
+      const [o, ...rest] = outcomes;
+      assert.equal(o!.exitCode, 75, l.text());
+      assert.equal(o!.action, 'soft-failure');
+      assert.equal(o!.failure?.class, 'bad-certificate');
+      assert.ok(o!.failure?.reasons?.includes(code as never), JSON.stringify(o!.failure));
+      assert.match(o!.failure!.message, new RegExp(code));
+      for (const r of rest) assert.equal(r.action, 'backoff');
+      assert.deepEqual(read(settings.directory), before, 'files byte-identical');
+      const st = readState(globalFor(root).stateDirectory, name);
+      assert.ok(st.ok);
+      assert.equal(st.state.lastError?.class, 'bad-certificate');
+      assert.equal(st.state.consecutiveFailures, 1);
+      assert.ok(Date.parse(st.state.nextAttemptNotBefore!) > Date.now());
+      // The next good certificate resets the failure count.
+      const fixed = await renewCertificate(due, globalFor(root), { force: true, ari: false, log: l.log });
+      assert.equal(fixed.action, 'renewed', l.text());
+      const after = readState(globalFor(root).stateDirectory, name);
+      assert.ok(after.ok);
+      assert.equal(after.state.consecutiveFailures, 0);
+    });
+  }
+
+  test('nothing installed and the CA certificate too short: exit 1, nothing written, backoff', async () => {
+    const settings: CertSettings = {
+      // pebble issues 90 days; ask for 100.
+      ...pebbleSettings(pebble, root, { server: proxy.directoryUrl }, 'bad-fresh'),
+      minValiditySeconds: 100 * 86400,
+    };
+    const l = collectLog();
+    const orders = proxy.finalizeCount;
+    const o = await renewCertificate(settings, globalFor(root), { force: false, ari: false, log: l.log });
+    const again = await renewCertificate(settings, globalFor(root), { force: false, ari: false, log: l.log });
+    assert.equal(o.exitCode, 1, l.text());
+    assert.equal(o.action, 'hard-failure');
+    assert.equal(o.failure?.class, 'bad-certificate');
+    assert.deepEqual(o.failure?.reasons, ['expires-too-soon']);
+    assert.equal(existsSync(join(settings.directory, 'fullchain.pem')), false);
+    assert.equal(again.action, 'backoff');
+    assert.equal(again.exitCode, 1);
+    assert.equal(proxy.finalizeCount - orders, 1);
   });
 });

@@ -2,8 +2,10 @@
  * A throw-away certguard installation for status tests: a config file, certificate directories in
  * the NixOS layout and a state directory, all under one temp dir removed by `cleanup`.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { subjectAltNames } from '../../src/cert/names.ts';
 import type { RawCertEntry } from '../../src/config/config-file.ts';
 import { emptyState, type RenewalState, writeState } from '../../src/store/state.ts';
 import { type Issued, tempDir } from '../helpers/fixtures.ts';
@@ -39,7 +41,9 @@ export function makeInstall(): Install {
         writeFileSync(join(directory, 'fullchain.pem'), leaf.certPem + chain, { mode: 0o644 });
         writeFileSync(join(directory, 'key.pem'), leaf.keyPem, { mode: 0o600 });
       }
-      certs[name] = { directory, ...opts.entry };
+      // An entry without domains certifies its NAME: give the leaf's own names instead.
+      const domains = leaf ? subjectAltNames(new X509Certificate(leaf.certPem)) : [];
+      certs[name] = { directory, ...(domains.length ? { domains } : {}), ...opts.entry };
       return directory;
     },
     setState(name, patch) {
