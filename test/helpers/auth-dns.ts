@@ -15,14 +15,16 @@ const PDNS_SCHEMA = '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql';
 
 export type AuthServerKind = 'knot' | 'bind' | 'pdns';
 
-type ConfigFn = (
-  dir: string,
-  port: number,
-  zone: string,
-  keyName: string,
-  algorithm: string,
-  secret: string,
-) => string;
+/** What every server's configuration is made of. */
+interface ZoneSetup {
+  dir: string;
+  port: number;
+  zone: string;
+  keyName: string;
+  algorithm: string;
+  secret: string;
+}
+type ConfigFn = (z: ZoneSetup) => string;
 
 /** How each server is configured and started; `prepare` runs once before the first start. */
 const KINDS: Record<
@@ -71,14 +73,7 @@ export function startKnot(opts: AuthServerOptions = {}): Promise<AuthServer> {
   return startAuthServer('knot', opts);
 }
 
-function knotConfig(
-  dir: string,
-  port: number,
-  zone: string,
-  keyName: string,
-  algorithm: string,
-  secret: string,
-) {
+function knotConfig({ dir, port, zone, keyName, algorithm, secret }: ZoneSetup) {
   return [
     'server:',
     `    rundir: ${dir}`,
@@ -106,14 +101,7 @@ function knotConfig(
 }
 
 /** BIND with the narrow update-policy docs/acme.md recommends (TXT records under the zone only). */
-function namedConfig(
-  dir: string,
-  port: number,
-  zone: string,
-  keyName: string,
-  algorithm: string,
-  secret: string,
-) {
+function namedConfig({ dir, port, zone, keyName, algorithm, secret }: ZoneSetup) {
   return `options {
   directory "${dir}";
   listen-on port ${port} { 127.0.0.1; };
@@ -133,10 +121,10 @@ zone "${zone}" {
 `;
 }
 
-type PrepareFn = (dir: string, zone: string, keyName: string, algorithm: string, secret: string) => void;
+type PrepareFn = (z: ZoneSetup) => void;
 
 /** PowerDNS with its sqlite backend (the bind backend cannot take updates); writes TXT under zone. */
-function pdnsConfig(dir: string, port: number): string {
+function pdnsConfig({ dir, port }: ZoneSetup): string {
   return [
     'launch=gsqlite3',
     `gsqlite3-database=${join(dir, 'pdns.db')}`,
@@ -151,8 +139,9 @@ function pdnsConfig(dir: string, port: number): string {
   ].join('\n');
 }
 
-function pdnsPrepare(dir: string, zone: string, keyName: string, algorithm: string, secret: string): void {
-  writeFileSync(join(dir, 'pdns.conf'), pdnsConfig(dir, 53));
+function pdnsPrepare(z: ZoneSetup): void {
+  const { dir, zone, keyName, algorithm, secret } = z;
+  writeFileSync(join(dir, 'pdns.conf'), pdnsConfig({ ...z, port: 53 }));
   execFileSync('/usr/bin/sqlite3', [join(dir, 'pdns.db')], {
     input: readFileSync(PDNS_SCHEMA),
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -199,11 +188,11 @@ export async function startAuthServer(
     ].join('\n'),
   );
   const spec = KINDS[kind];
-  spec.prepare?.(dir, zone, keyName, algorithm, secret);
+  spec.prepare?.({ dir, port: 53, zone, keyName, algorithm, secret });
   for (let attempt = 0; ; attempt++) {
     const port = await freePort(true);
     const conf = join(dir, kind === 'pdns' ? 'pdns.conf' : `${kind}.conf`);
-    writeFileSync(conf, spec.config(dir, port, zone, keyName, algorithm, secret));
+    writeFileSync(conf, spec.config({ dir, port, zone, keyName, algorithm, secret }));
     const logPath = join(dir, `${kind}-${attempt}.log`);
     const child = startChild(spec.needs[0]!, spec.args(dir, conf), process.env, logPath);
     const up = await waitServing(child, port, zone);
