@@ -111,6 +111,8 @@ in
   # Named explicitly so the assertions can tell this module's definitions from everyone else's,
   # however the module was imported (path, flake output, import of this file).
   _file = ownFile;
+  # Companion mode (services.certguard.acme): security.acme keeps renewing, certguard guards it.
+  imports = [ ./module/companion.nix ];
 
   options.services.certguard = {
     enable = mkEnableOption "certguard: certificate renewal that never takes a working service down";

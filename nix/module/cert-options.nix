@@ -56,6 +56,18 @@ in
       '';
     });
 
+    trust = mkOption (inherit' "trust" null // {
+      type = types.nullOr (types.either (types.enum [ "system" ]) types.path);
+      example = "system";
+      description = ''
+        Trust anchors the certificate must chain to before the preflight (and renew, before
+        installing a new one) calls it usable: `"system"` for the host's bundle, which NixOS builds
+        from `security.pki` at /etc/ssl/certs/ca-certificates.crt, or a PEM file of CA
+        certificates (a private CA). Catches a staging or wrong-CA certificate whose chain is sound
+        but ends at no root clients trust. `null`: no anchor is required.
+      '';
+    });
+
     caBundle = mkOption (inherit' "caBundle" null // {
       type = types.nullOr types.path;
       example = "/etc/certguard/internal-ca.pem";
@@ -73,14 +85,15 @@ in
       '';
     });
 
-    renewBefore = mkOption (inherit' "renewBefore" "1/3" // {
+    renewBefore = mkOption (inherit' "renewBefore" "auto" // {
       type = types.strMatching v.renewBeforePattern;
       example = "30d";
       description = ''
-        When renewal becomes due: a duration before expiry (`30d`, `12h`; the unit is required), or a
-        fraction of the certificate's lifetime that must be left (`1/3`, as Let's Encrypt
-        advises). A renewal that fails while the certificate is still usable is a soft failure
-        (exit 75): reported by `certguard status` and metrics, never a failed unit.
+        When renewal becomes due: `auto` (1/3 of the lifetime left, as Let's Encrypt advises,
+        or 2/3 for certificates valid under 10 days), a duration before expiry (`30d`, `12h`; the
+        unit is required), or a fraction of the certificate's lifetime that must be left (`1/3`). A
+        renewal that fails while the certificate is still usable is a soft failure (exit 75):
+        reported by `certguard status` and metrics, never a failed unit.
       '';
     });
 
@@ -128,21 +141,26 @@ in
       '';
     });
 
-    renewInterval = mkOption (inherit' "renewInterval" "*-*-* 00,12:00:00" // {
+    renewInterval = mkOption (inherit' "renewInterval" "hourly" // {
       type = types.str;
-      example = "daily";
+      example = "*-*-* 00/6:00:00";
       description = ''
         systemd `OnCalendar=` of the renew timer. A run that finds nothing due reads local files
-        only, and a failing CA is retried with backoff from the state file, so a frequent
-        schedule costs nothing and does not hammer the CA. Twice a day by default, as certbot
-        and ARI advise.
+        only, asks the CA's ARI at most once per Retry-After, and a failing CA is retried with
+        backoff from the state file, so a frequent schedule costs nothing and does not hammer
+        the CA. Hourly by default: with it a 6-day certificate survives a 72-hour CA outage
+        (docs/renew.md, "Timing"); a slower timer eats into that margin.
       '';
     });
 
-    randomizedDelay = mkOption (inherit' "randomizedDelay" "6h" // {
+    randomizedDelay = mkOption (inherit' "randomizedDelay" "1h" // {
       type = types.str;
-      example = "1h";
-      description = "systemd `RandomizedDelaySec=` of the renew timer: spreads the load on the CA.";
+      example = "30min";
+      description = ''
+        systemd `RandomizedDelaySec=` of the renew timer, with `FixedRandomDelay=true`: each host
+        (and certificate) gets one fixed offset within this delay, so a fleet's requests spread
+        over it while every host keeps running once per `renewInterval`.
+      '';
     });
 
     reloadServices = mkOption (inherit' "reloadServices" [ ] // {
@@ -175,6 +193,17 @@ in
       description = ''
         Ask the CA's ACME Renewal Information (RFC 9773) when to renew, when the CA offers it.
         The answer is stored; the preflight never asks.
+      '';
+    });
+
+    profile = mkOption (inherit' "profile" null // {
+      type = types.nullOr (types.strMatching "[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+      example = "shortlived";
+      description = ''
+        ACME profile to order (Let's Encrypt: `classic`, `tlsserver`, `shortlived`, the only one
+        for IP addresses). Sent only if the CA's directory offers it; a profile it does not
+        offer fails the renewal as a configuration error naming the offered ones, before any
+        order. `null`: none sent, the CA's default. Changing it makes the next run renew.
       '';
     });
 

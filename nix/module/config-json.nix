@@ -43,6 +43,7 @@ let
       server = cert.server;
       email = cert.email;
       caBundle = pathString cert.caBundle;
+      trust = if cert.trust == "system" then "system" else pathString cert.trust;
       webroot = ch.webroot;
       httpListen = ch.listenHTTP;
       dnsHook = executable ch.dnsHook;
@@ -65,11 +66,13 @@ let
       onUnusable = cert.onUnusable;
       reuseKey = cert.reuseKey;
       ari = cert.ari;
+      profile = cert.profile;
     };
 in
 nonNull {
   stateDirectory = cfg.stateDirectory;
   prometheusFile = cfg.prometheusFile;
   defaults = { };
-  certs = mapAttrs entry cfg.certs;
+  # companionCerts: security.acme's certificates, written by nix/module/companion.nix.
+  certs = mapAttrs entry cfg.certs // cfg.companionCerts;
 }

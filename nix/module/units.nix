@@ -207,7 +207,10 @@ let
       OnCalendar = cert.renewInterval;
       # A run missed while the machine was off happens at the next boot.
       Persistent = true;
+      # One fixed offset per host and certificate: runs stay `renewInterval` apart while a fleet's
+      # requests spread over the whole delay (docs/renew.md, "Timing").
       RandomizedDelaySec = cert.randomizedDelay;
+      FixedRandomDelay = true;
     };
   };
 

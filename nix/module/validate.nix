@@ -14,8 +14,8 @@ rec {
   validityPattern = "0|[0-9]+(\\.[0-9]+)?[smhdw]";
   validityType = types.strMatching validityPattern;
 
-  # A validity period, or a fraction a/b of the lifetime.
-  renewBeforePattern = "(${validityPattern})|([0-9]+/[0-9]+)";
+  # A validity period, a fraction a/b of the lifetime, or `auto` (the lifetime-relative default).
+  renewBeforePattern = "(${validityPattern})|([0-9]+/[0-9]+)|auto";
 
   # Seconds as a number, or `90s`, `15m`, `12h`, `30d`, `2w`.
   durationType = types.either types.ints.unsigned (types.strMatching durationPattern);

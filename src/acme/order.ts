@@ -5,6 +5,8 @@
  * installing it is the caller's job (atomic install in src/store/).
  */
 import { X509Certificate } from 'node:crypto';
+import { challengeKind } from '../config/settings.ts';
+import { UsageError } from '../exit-codes.ts';
 import { loadOrCreateAccountKey, saveAccountInfo } from './account.ts';
 import { DeadlineExceeded, deadlineSignal, sleep } from './budget.ts';
 import { splitChain } from './chain.ts';
@@ -12,7 +14,9 @@ import { type ChallengeTask, challengeProblem, makeSolver, type Solver } from '.
 import { oneLine, parseRetryAfter, shortType } from './classify.ts';
 import { type Client, loadAcmeClient, makeClient } from './client.ts';
 import { readCaBundle } from './http-get.ts';
+import { checkIdentifierChallenge, csrSubject, type Identifier, identifiersFor } from './identifiers.ts';
 import { checkReusableKey, newCertificateKey } from './keys.ts';
+import { checkProfile } from './profiles.ts';
 import { Transport } from './transport.ts';
 import { AcmeFailure, type Issued, type OrderRequest } from './types.ts';
 
@@ -40,6 +44,8 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
   if (req.domains.length === 0) throw new AcmeFailure('local-io', 'no domain names to order');
   const problem = challengeProblem(req.domains, req.challenge);
   if (problem) throw new AcmeFailure('challenge-failed', problem);
+  const ids = identifiersFor(req.domains);
+  checkIdentifierChallenge(ids, challengeKind(req.challenge));
   if (req.reuseKeyPem) checkReusableKey(req.reuseKeyPem);
   const caPem = readCaBundle(req.caBundle);
 
@@ -86,7 +92,7 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
     });
 
     req.log('info', `ordering ${req.domains.join(', ')} (${req.keyType}) from ${req.server}`);
-    let order = await createOrder(client, req, typeof directory.renewalInfo === 'string');
+    let order = await createOrder(client, req, ids, typeof directory.renewalInfo === 'string');
 
     const authzs = (await client.getAuthorizations(order as never)) as unknown as AcmeAuthorization[];
     const pending: { authz: AcmeAuthorization; challenge: AcmeChallenge; name: string }[] = [];
@@ -125,14 +131,7 @@ export async function obtainCertificate(req: OrderRequest): Promise<Issued> {
 
     order = await waitFor(client, transport, signal, order.url, 'order', ['ready', 'valid']);
     const keyPem = await untilDeadline(keyPromise, signal, transport, 'generating the certificate key');
-    const [, csr] = await acme.crypto.createCsr(
-      {
-        // CN is limited to 64 characters; the SANs carry every name anyway.
-        ...(req.domains[0]!.length <= 64 ? { commonName: req.domains[0]! } : {}),
-        altNames: [...req.domains],
-      },
-      keyPem,
-    );
+    const [, csr] = await acme.crypto.createCsr(csrSubject(ids), keyPem);
     if (order.status !== 'valid') {
       order = (await client.finalizeOrder(order as never, csr)) as unknown as AcmeObject;
       order = await waitFor(client, transport, signal, order.url, 'certificate issuance', ['valid']);
@@ -195,13 +194,14 @@ function checkDirectory(req: OrderRequest, dir: Record<string, unknown>): void {
       `${req.server} is not an ACME directory (no newNonce/newAccount/newOrder)`,
     );
   }
-  const meta = (dir.meta ?? {}) as { externalAccountRequired?: unknown };
+  const meta = (dir.meta ?? {}) as { externalAccountRequired?: unknown; profiles?: unknown };
   if (meta.externalAccountRequired === true && !req.eab) {
     throw new AcmeFailure(
       'ca-error',
       `${req.server} requires External Account Binding: set eab.kid and eab.hmacFile (--eab-kid, --eab-hmac-file)`,
     );
   }
+  if (req.profile !== undefined) checkProfile(req.server, req.profile, meta.profiles);
 }
 
 /**
@@ -209,12 +209,18 @@ function checkDirectory(req: OrderRequest, dir: Record<string, unknown>): void {
  * (409 alreadyReplaced: another order already replaced that certificate, or any other refusal) gets
  * the same order without it: ARI may make renewal smoother, never impossible.
  */
-async function createOrder(client: Client, req: OrderRequest, ari: boolean): Promise<AcmeObject> {
-  const identifiers = req.domains.map((value) => ({ type: 'dns' as const, value }));
+async function createOrder(
+  client: Client,
+  req: OrderRequest,
+  identifiers: Identifier[],
+  ari: boolean,
+): Promise<AcmeObject> {
+  // checkDirectory has made sure the CA offers the profile; none configured: none sent.
+  const base = { identifiers, ...(req.profile ? { profile: req.profile } : {}) };
   if (req.replaces && ari) {
     try {
       return (await client.createOrder({
-        identifiers,
+        ...base,
         replaces: req.replaces,
       } as never)) as unknown as AcmeObject;
     } catch (err) {
@@ -223,7 +229,7 @@ async function createOrder(client: Client, req: OrderRequest, ari: boolean): Pro
       req.log('warning', `CA refused replaces=${req.replaces} (${err.message}); ordering without it`);
     }
   }
-  return (await client.createOrder({ identifiers })) as unknown as AcmeObject;
+  return (await client.createOrder(base as never)) as unknown as AcmeObject;
 }
 
 /**
@@ -289,9 +295,12 @@ async function cleanupChallenges(
   } catch {}
 }
 
-/** Anything thrown becomes an AcmeFailure; acme-client's own errors are CA answers it disliked. */
-function normalize(err: unknown, transport: Transport, signal: AbortSignal): AcmeFailure {
-  if (err instanceof AcmeFailure) return err;
+/**
+ * Anything thrown becomes an AcmeFailure; acme-client's own errors are CA answers it disliked. A
+ * UsageError (the settings ask for what this CA cannot do) stays one: exit 2, not a CA failure.
+ */
+function normalize(err: unknown, transport: Transport, signal: AbortSignal): AcmeFailure | UsageError {
+  if (err instanceof AcmeFailure || err instanceof UsageError) return err;
   if (err instanceof DeadlineExceeded || signal.aborted) {
     return transport.deadlineFailure(new DeadlineExceeded('deadline'), 'ACME order') as AcmeFailure;
   }

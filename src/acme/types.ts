@@ -32,6 +32,8 @@ export interface OrderRequest {
   replaces?: string;
   /** Keep this private key instead of generating a new one. */
   reuseKeyPem?: string;
+  /** ACME profile (draft-ietf-acme-profiles): sent only if the directory's meta.profiles offers it. */
+  profile?: string;
   budget: AcmeBudget;
   log: (level: 'info' | 'warning' | 'err', text: string) => void;
 }

@@ -15,9 +15,3 @@ export function keyTypeName(key: KeyObject): string {
       return key.asymmetricKeyType ?? 'unknown';
   }
 }
-
-/** RSA below 2048 bits is refused by public CAs and browsers; flag it rather than fail the service. */
-export function isWeakKey(key: KeyObject): boolean {
-  const t = key.asymmetricKeyType;
-  return (t === 'rsa' || t === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048;
-}

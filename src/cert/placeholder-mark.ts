@@ -8,5 +8,6 @@ import type { X509Certificate } from 'node:crypto';
 export const PLACEHOLDER_ORGANIZATION = 'certguard placeholder';
 
 export function isPlaceholder(cert: X509Certificate): boolean {
-  return cert.subject.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
+  // Node gives undefined, not '', for an empty subject (allowed when a critical SAN names the host).
+  return (cert.subject ?? '').split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
 }

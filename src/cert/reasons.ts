@@ -10,7 +10,12 @@ export type ReasonCode =
   | 'expires-too-soon'
   | 'key-mismatch'
   | 'name-not-covered'
-  | 'chain-broken';
+  | 'chain-broken'
+  | 'untrusted'
+  | 'not-server-auth'
+  | 'weak-key'
+  | 'unknown-critical-extension'
+  | 'name-constraints';
 
 /** Conditions that leave the certificate usable but deserve attention. */
 export type WarningCode =
@@ -19,7 +24,7 @@ export type WarningCode =
   | 'chain-missing'
   | 'self-signed'
   | 'placeholder'
-  | 'weak-key';
+  | 'untrusted';
 
 export interface Finding<C extends string = ReasonCode> {
   code: C;

@@ -1,17 +1,31 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { RenewBefore } from '../config/duration.ts';
 import { humanDuration } from '../output/human-time.ts';
-import { isWeakKey, keyTypeName } from './key-type.ts';
+import { fieldsOf } from './cert-fields.ts';
+import { chainLabel, checkChain, commonName, issuedBy } from './chain-links.ts';
+import { clientProblems, type Placed } from './client-checks.ts';
+import { keyTypeName } from './key-type.ts';
 import type { Loaded } from './load.ts';
+import { nameConstraintProblem } from './name-constraints.ts';
 import { coversName, subjectAltNames } from './names.ts';
 import { isPlaceholder } from './placeholder-mark.ts';
 import type { Finding, ReasonCode, WarningCode } from './reasons.ts';
+import { renewalPoint } from './renewal-point.ts';
+import { trustPath } from './trust-path.ts';
+import type { TrustAnchors } from './trust-store.ts';
 
 /** What was read from disk; `chain`/`key` are absent when no such file was given. */
 export interface Evidence {
   cert: Loaded<{ certs: X509Certificate[] }>;
   chain?: Loaded<{ certs: X509Certificate[] }>;
   key?: Loaded<{ key: KeyObject; mode: number }>;
+  /** The anchors of the `trust` setting; absent when none is set (no path to an anchor needed). */
+  trust?: Loaded<{ anchors: TrustAnchors }>;
+  /**
+   * Without `trust`: whether the host's CA bundle holds the self-signed root the chain ends at
+   * (undefined when the chain ends elsewhere or there is no bundle). Feeds a warning only.
+   */
+  rootInSystemBundle?: boolean;
 }
 
 export interface Policy {
@@ -70,27 +84,40 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   if (!ev.cert.ok) return verdict;
 
   const [leaf, ...rest] = ev.cert.certs as [X509Certificate, ...X509Certificate[]];
+  const issuers = dedupe([...rest, ...(ev.chain?.ok ? ev.chain.certs : [])], leaf);
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
   const nowMs = now.getTime();
   const remainingSeconds = Math.floor((notAfter.getTime() - nowMs) / 1000);
-  const renewAt = renewalTime(notBefore, notAfter, policy.renewBefore);
+  const renewAt = renewalPoint(notBefore, notAfter, policy.renewBefore);
   Object.assign(verdict, {
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
     remainingSeconds,
     renewAt: renewAt.toISOString(),
     domains: subjectAltNames(leaf),
-    issuer: leaf.issuer.replaceAll('\n', ', '),
+    // Node gives undefined for an empty name: report it as the empty string it is.
+    issuer: (leaf.issuer ?? '').replaceAll('\n', ', '),
     serial: leaf.serialNumber,
     keyType: publicKeyType(leaf),
     placeholder: isPlaceholder(leaf),
     fingerprint256: leaf.fingerprint256,
   });
 
+  const placed: Placed[] = [
+    { cert: leaf, label: 'the certificate' },
+    ...issuers.map((cert, i) => ({ cert, label: chainLabel(cert, i) })),
+  ];
+  const unreadable = placed.find((p) => !readable(p.cert));
+  if (unreadable) {
+    reasons.push({ code: 'malformed', message: `${unreadable.label}: its fields cannot be read` });
+    return verdict;
+  }
+
   if (nowMs < notBefore.getTime()) {
     reasons.push({ code: 'not-yet-valid', message: `not valid before ${notBefore.toISOString()}` });
-  } else if (nowMs >= notAfter.getTime()) {
+  } else if (nowMs > notAfter.getTime()) {
+    // RFC 5280 §4.1.2.5: the certificate is valid through notAfter, inclusive.
     reasons.push({ code: 'expired', message: `expired ${notAfter.toISOString()}` });
   } else if (remainingSeconds < policy.minValiditySeconds) {
     reasons.push({
@@ -103,8 +130,6 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   if (ev.key?.ok) {
     if (!keyMatches(leaf, ev.key.key)) {
       reasons.push({ code: 'key-mismatch', message: 'the private key does not belong to the certificate' });
-    } else if (isWeakKey(ev.key.key)) {
-      warnings.push({ code: 'weak-key', message: `${keyTypeName(ev.key.key)} is below 2048 bits` });
     }
     if ((ev.key.mode & 0o004) !== 0) {
       warnings.push({ code: 'key-readable-by-others', message: 'the key file is readable by all users' });
@@ -116,13 +141,27 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     reasons.push({ code: 'name-not-covered', message: `no SAN covers ${uncovered.join(', ')}` });
   }
 
-  const issuers = dedupe([...rest, ...(ev.chain?.ok ? ev.chain.certs : [])], leaf);
   // `cat chain.pem cert.pem > fullchain.pem` is an easy mistake: name it instead of a bare link error.
   const chainProblem =
     leaf.ca && rest.some((c) => !c.ca)
       ? 'the certificate file starts with a CA certificate: the leaf (server) certificate must come first'
       : checkChain(leaf, issuers, now);
   if (chainProblem) reasons.push({ code: 'chain-broken', message: chainProblem });
+  reasons.push(...clientProblems(placed));
+
+  // Name constraints bind along the path clients build: through the anchor when trust is set.
+  let cas = placed.slice(1);
+  if (ev.trust && !ev.trust.ok) reasons.push(ev.trust.problem);
+  if (ev.trust?.ok) {
+    const path = trustPath(leaf, issuers, ev.trust.anchors, now);
+    // A placeholder is trusted by no client by design (it only lets the service start, and is
+    // renewed at once): it stays as usable as it is without trust, with the finding as a warning.
+    if (path.problem && isPlaceholder(leaf)) warnings.push({ code: 'untrusted', message: path.problem });
+    else if (path.problem) reasons.push({ code: 'untrusted', message: path.problem });
+    else cas = path.cas;
+  }
+  const constrained = nameConstraintProblem(leaf, cas);
+  if (constrained) reasons.push({ code: 'name-constraints', message: constrained });
 
   const selfSigned = issuedBy(leaf, leaf);
   if (verdict.placeholder) {
@@ -137,6 +176,14 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
       code: 'chain-missing',
       message: 'no issuer certificates: clients may fail to build a chain',
     });
+  } else if (!ev.trust && ev.rootInSystemBundle === false) {
+    const root = issuers.at(-1)!;
+    if (issuedBy(root, root)) {
+      warnings.push({
+        code: 'untrusted',
+        message: `the chain ends at ${commonName(root.subject)}, a self-signed root that is not in the system CA bundle`,
+      });
+    }
   }
 
   verdict.usable = reasons.length === 0;
@@ -145,48 +192,6 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     warnings.unshift({ code: 'renewal-due', message: `renewal due since ${renewAt.toISOString()}` });
   }
   return verdict;
-}
-
-/** When renewal becomes due: a fixed time before notAfter, or when `fraction` of the lifetime is left. */
-export function renewalTime(notBefore: Date, notAfter: Date, rb: RenewBefore): Date {
-  const end = notAfter.getTime();
-  const lifetime = end - notBefore.getTime();
-  const beforeMs = rb.kind === 'fraction' ? lifetime * rb.fraction : rb.seconds * 1000;
-  return new Date(end - beforeMs);
-}
-
-/**
- * Each link must be issued by the next (names and signature) and every issuer must be a CA that is
- * currently valid. The chain is not required to reach a trusted root: that needs a trust store the
- * service may not share, and the CA's chain is what clients receive.
- */
-function checkChain(leaf: X509Certificate, issuers: X509Certificate[], now: Date): string | undefined {
-  let child = leaf;
-  for (const [i, parent] of issuers.entries()) {
-    const where = `chain certificate #${i + 1} (${firstLine(parent.subject)})`;
-    if (!issuedBy(child, parent)) {
-      const what = i === 0 ? 'the certificate' : `chain certificate #${i}`;
-      const actual = issuers.findIndex((c, j) => j > i && issuedBy(child, c));
-      if (actual !== -1)
-        return `${where} did not issue ${what}, #${actual + 1} did: the chain is out of order`;
-      return `${where} did not issue ${what}`;
-    }
-    if (!parent.ca) return `${where} is not a CA certificate`;
-    if (now.getTime() >= new Date(parent.validTo).getTime()) return `${where} expired ${parent.validTo}`;
-    if (now.getTime() < new Date(parent.validFrom).getTime()) return `${where} is not valid yet`;
-    child = parent;
-  }
-  return undefined;
-}
-
-/** Names and key identifiers link them (checkIssued) and the signature verifies with the issuer's key. */
-function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
-  try {
-    return child.checkIssued(parent) && child.verify(parent.publicKey);
-  } catch {
-    // An issuer key Node cannot load cannot have verified anything.
-    return false;
-  }
 }
 
 /** fullchain.pem passed as --cert plus chain.pem as --chain repeats issuers: keep the first of each. */
@@ -212,6 +217,12 @@ function publicKeyType(cert: X509Certificate): string | null {
   }
 }
 
-function firstLine(subject: string): string {
-  return subject.split('\n').find((l) => l.startsWith('CN=')) ?? subject.split('\n')[0] ?? '';
+/** Whether the DER walk of cert-fields.ts can read it (Node accepted it, so this is rare). */
+function readable(cert: X509Certificate): boolean {
+  try {
+    fieldsOf(cert);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import { parseCertificates, parsePrivateKey } from '../cert/load.ts';
 import { type PairRead, type ReadResult, readPair } from '../cert/read-file.ts';
+import { trustEvidence } from '../cert/trust-evidence.ts';
 import { decide, type Evidence, type Policy, type Verdict } from '../cert/verdict.ts';
 import type { CertSettings } from '../config/settings.ts';
 
@@ -25,6 +26,7 @@ function evidenceOf(settings: CertSettings, files: PairRead): Evidence {
   const evidence: Evidence = { cert: parseCertificates(files.cert, settings.certFile) };
   if (settings.chainFile && files.chain) evidence.chain = parseCertificates(files.chain, settings.chainFile);
   if (settings.keyFile && files.key) evidence.key = parsePrivateKey(files.key, settings.keyFile);
+  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return evidence;
 }
 
@@ -49,6 +51,8 @@ export function inspectCandidate(
     cert: parseCertificates(bytes(files.fullchainPem), 'the new fullchain.pem'),
     key: parsePrivateKey(bytes(files.keyPem), 'the new key.pem'),
   };
+  // The new certificate must reach the same trust anchors the preflight will demand of it.
+  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return judge(settings, evidence, now);
 }
 

@@ -21,6 +21,7 @@ export function resolveCheckTarget(opts: CheckOptions, env: NodeJS.ProcessEnv = 
   if (opts.minValidity !== undefined) flags.minValidity = opts.minValidity;
   if (opts.renewBefore !== undefined) flags.renewBefore = opts.renewBefore;
   if (opts.onUnusable !== undefined) flags.onUnusable = opts.onUnusable;
+  if (opts.trust !== undefined) flags.trust = opts.trust;
 
   if (opts.name === undefined) {
     const settings = resolveCert('certificate', [flags], 'options');

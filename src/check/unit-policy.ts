@@ -102,7 +102,8 @@ function plan(opts: CheckOptions, target: CheckTarget, env: NodeJS.ProcessEnv): 
  * What the preflight does with a verdict. Plain `check`: print it, exit 0 or 1. In a unit:
  * - usable: exit 0 at once, offline; with --trigger-renew and renewal due, queue the renew unit
  *   (never wait for it; failing to queue it is only a warning: the certificate still works).
- * - unusable: with --renew-inline, one renewal within the budget; if still unusable, the
+ * - unusable: with --renew-inline, one renewal within the budget (companion mode: else, with
+ *   --trigger-renew, the other client's renewal unit is queued); if still unusable, the
  *   on-unusable policy decides: fail (exit 1), placeholder (self-signed stand-in, exit 0), warn
  *   (exit 0). Every choice that lets a service start without a good certificate is logged loudly.
  */
@@ -144,6 +145,13 @@ export async function applyUnitPolicy(
     verdict = after;
   }
 
+  // Another client's certificate (companion mode): its renewal unit is not pulled in again when the
+  // service restarts (security.acme's acme-<name>.service stays active), so queue it (never waited
+  // for), whatever the policy: a service on a bad certificate, or kept down, recovers once the CA
+  // answers. certguard's own renew units come with the service's Wants= instead.
+  if (settings.issuedBy && unit.inlineBudgetMs === undefined && unit.triggerUnit) {
+    await trigger(fx, name, unit.triggerUnit, opts.json, 'no usable certificate');
+  }
   switch (unit.onUnusable) {
     case 'warn':
       fx.log(
@@ -166,10 +174,16 @@ function info(fx: UnitEffects, json: boolean, text: string): void {
   if (!json) fx.log('info', text);
 }
 
-async function trigger(fx: UnitEffects, name: string, unit: string, json: boolean): Promise<void> {
+async function trigger(
+  fx: UnitEffects,
+  name: string,
+  unit: string,
+  json: boolean,
+  why = 'renewal due',
+): Promise<void> {
   const r = await fx.trigger(unit);
-  if (r.ok) info(fx, json, `${name}: renewal due, started ${unit}`);
-  else fx.log('warning', `${name}: renewal due but could not start ${unit}: ${r.message}`);
+  if (r.ok) info(fx, json, `${name}: ${why}, started ${unit}`);
+  else fx.log('warning', `${name}: ${why} but could not start ${unit}: ${r.message}`);
 }
 
 async function placeholder(

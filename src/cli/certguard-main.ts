@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import './node-guard.ts';
 import { runCheck } from './check-command.ts';
+import { runCompanion } from './companion-command.ts';
 import { runRenewArgv } from './renew-command.ts';
 import { reportError } from './report-error.ts';
 import { COMMANDS, unknownCommand } from './unknown-command.ts';
@@ -18,6 +19,9 @@ if (argv[0] === 'check') {
   runCheck(argv.slice(1)).then(exitWith);
 } else if (argv[0] === 'renew') {
   runRenewArgv(argv.slice(1)).then(exitWith);
+} else if (argv[0] === 'companion') {
+  // ExecCondition= of another client's renewal unit, at every timer tick: the same lean path.
+  runCompanion(argv.slice(1)).then(exitWith);
 } else if (argv[0] && !argv[0].startsWith('-') && !(COMMANDS as readonly string[]).includes(argv[0])) {
   // A mistyped command is answered here, before its options are looked at (or yargs is loaded).
   process.exitCode = reportError(unknownCommand(argv[0]));

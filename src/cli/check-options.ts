@@ -1,4 +1,5 @@
 import { domainProblem } from '../cert/names.ts';
+import { trustValueProblem } from '../cert/trust-store.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from '../config/duration.ts';
 import { ON_UNUSABLE } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -11,6 +12,8 @@ export interface CheckOptions {
   cert: string | undefined;
   key: string | undefined;
   chain: string | undefined;
+  /** "system" or a PEM bundle of trust anchors (overrides the config's `trust`). */
+  trust: string | undefined;
   domains: string[];
   minValidity: string | undefined;
   renewBefore: string | undefined;
@@ -31,6 +34,7 @@ const SPEC: Record<string, FlagSpec> = {
   cert: { value: true },
   key: { value: true },
   chain: { value: true },
+  trust: { value: true },
   domain: { value: true, repeat: true },
   'min-validity': { value: true },
   'renew-before': { value: true },
@@ -58,6 +62,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckOptions {
     cert: str('cert'),
     key: str('key'),
     chain: str('chain'),
+    trust: str('trust'),
     domains: (flags.domain as string[] | undefined) ?? [],
     minValidity: str('min-validity'),
     renewBefore: str('renew-before'),
@@ -90,6 +95,10 @@ function checkValues(opts: CheckOptions): void {
       `--on-unusable: expected one of ${ON_UNUSABLE.join(', ')}, got ${JSON.stringify(opts.onUnusable)}`,
     );
   }
+  if (opts.trust !== undefined) {
+    const problem = trustValueProblem(opts.trust);
+    if (problem) throw new UsageError(`--trust: ${problem}`);
+  }
   for (const d of opts.domains) {
     const problem = domainProblem(d);
     if (problem) throw new UsageError(`--domain: ${problem}`);
@@ -97,14 +106,16 @@ function checkValues(opts: CheckOptions): void {
 }
 
 export const CHECK_HELP = `Usage:
-  certguard check --cert FILE [--key FILE] [--chain FILE] [--domain NAME]...
-                  [--min-validity DURATION] [--renew-before DURATION|FRACTION] [--json]
+  certguard check --cert FILE [--key FILE] [--chain FILE] [--trust FILE|system] [--domain NAME]...
+                  [--min-validity DURATION] [--renew-before DURATION|FRACTION|auto] [--json]
   certguard check NAME [--config FILE] [options above override the config]
   (certguard-preflight takes exactly the same arguments)
 
 Decides from local files alone, without any network access, whether a certificate is usable:
 present and readable, parsable PEM, within its validity window with at least --min-validity
-left, key matching, every --domain covered by a SAN, chain links issued and signed by the next.
+left, key matching, every --domain covered by a SAN, chain links issued and signed by the next,
+keys, key usage and critical extensions as TLS clients require; with --trust, a path to a trust
+anchor.
 
 Options:
   NAME                     certificate NAME in the config file; files in its directory
@@ -113,10 +124,12 @@ Options:
   --cert FILE              certificate PEM: the leaf, or leaf + chain (fullchain.pem)
   --key FILE               private key PEM (PKCS#8, PKCS#1 or SEC1, unencrypted)
   --chain FILE             issuer certificates PEM (chain.pem)
+  --trust FILE|system      also require a path to a trust anchor of this PEM bundle, or of
+                           the host's bundle (system: /etc/ssl/certs/ca-certificates.crt, ...)
   --domain NAME            a name the certificate must cover (repeatable; DNS or IP)
   --min-validity DURATION  unusable if less than this is left (default 0): 90s, 15m, 12h, 30d
-  --renew-before D|F       renewal due this long before expiry, or when this fraction of the
-                           lifetime is left (default 1/3)
+  --renew-before D|F|auto  renewal due this long before expiry, or when this fraction of the
+                           lifetime is left; default auto: 1/3, or 2/3 under 10 days
   --json                   print one JSON object (fields documented in the README)
 
 In a systemd unit (ExecStartPre=):
@@ -128,7 +141,7 @@ In a systemd unit (ExecStartPre=):
 
 Exit codes:
   0  usable (warnings such as "renewal due" allowed)
-  1  unusable: missing, unreadable, malformed, not yet valid, expired, expires too soon,
-     key mismatch, name not covered, chain broken
+  1  unusable: missing, malformed, expired, too soon, key mismatch, name not covered, chain
+     broken, untrusted, not for servers, weak key, unknown critical extension, name constraints
   2  usage or configuration error
 `;

@@ -36,6 +36,7 @@ const VALUE_FLAGS = [
   'group',
   'post-run',
   'state-dir',
+  'profile',
 ] as const;
 
 const SPEC: Record<string, FlagSpec> = {
@@ -96,6 +97,7 @@ async function runRenew(a: Record<string, unknown>): Promise<number> {
       group: 'group',
       postRun: 'post-run',
       stateDir: 'state-dir',
+      profile: 'profile',
     }),
     rfc2136: pick(a, Object.fromEntries(RFC2136_FLAGS.map(([flag, key]) => [key, `rfc2136-${flag}`]))),
     domains: list(a.domain),
@@ -147,9 +149,11 @@ export const RENEW_HELP = `Usage:
                    --dns-hook CMD | --rfc2136-server ADDR --rfc2136-zone ZONE ...) [options]
 
 Reads the installed certificate first and opens no network connection unless renewal is due:
-missing or unusable, in the renewal window, names or key type changed, the CA's ARI window
-(asked at most once per Retry-After), or --force. Then orders over ACME within a time budget,
-installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads units.
+missing or unusable, in the renewal window, names, key type or profile changed, the CA's ARI
+window, or --force. The one exception: for a certificate certguard issued, the CA's ARI
+renewalInfo is asked at most once per Retry-After (--no-ari: never). Then orders over ACME within
+a time budget, installs atomically (cert.pem chain.pem fullchain.pem key.pem full.pem), reloads
+units.
 
 Options (each has a config-file equivalent, see docs):
   NAME                       certificate NAME in the config file
@@ -172,8 +176,8 @@ Options (each has a config-file equivalent, see docs):
   --tls-alpn-listen ADDR[:PORT]  tls-alpn-01: answer on ADDR:PORT (default port 443, where the
                              CA connects)
   --key-type TYPE            ec256 (default), ec384, rsa2048, rsa3072, rsa4096
-  --renew-before D|F         renew D before expiry, or when fraction F of the lifetime is left
-                             (default 1/3)
+  --renew-before D|F|auto    renew D before expiry, or when fraction F of the lifetime is left;
+                             default auto: 1/3 left, or 2/3 for lifetimes under 10 days
   --min-validity D           a certificate with less than D left is unusable (default 0)
   --ca-bundle FILE           PEM file of CAs to trust for the ACME server's HTTPS
   --eab-kid ID               External Account Binding key id
@@ -183,6 +187,8 @@ Options (each has a config-file equivalent, see docs):
   --reload UNIT              systemctl try-reload-or-restart UNIT after renewal (repeatable)
   --post-run CMD             run CMD with /bin/sh -c in the certificate directory after renewal
   --reuse-key                keep the private key instead of generating a new one
+  --profile NAME             ACME profile to order (e.g. shortlived), only if the CA offers it;
+                             default: none sent, the CA's default profile
   --state-dir DIR            state directory (default /var/lib/certguard)
   --force                    renew now, ignoring the due date and the backoff
   --no-ari                   never ask the CA for ARI renewal information

@@ -2,7 +2,7 @@ import { UsageError } from '../exit-codes.ts';
 import { nearest, quoted } from './did-you-mean.ts';
 
 /** The commands of `certguard`; anything else in the command position is a usage error. */
-export const COMMANDS = ['check', 'renew', 'status'] as const;
+export const COMMANDS = ['check', 'renew', 'status', 'companion'] as const;
 
 /** `unknown command "stauts" (did you mean "status"?)`: exit 2, before any option is looked at. */
 export function unknownCommand(word: string): UsageError {

@@ -1,10 +1,11 @@
 import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
+import { trustValueProblem } from '../cert/trust-store.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import { locateJsonError } from './json-error.ts';
-import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
+import { DEFAULT_CONFIG_FILE, ISSUERS, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
 /**
  * One certificate's entry (or `defaults`) as written in the JSON config file. Durations may be
@@ -19,6 +20,8 @@ export interface RawCertEntry {
   server?: string;
   email?: string;
   caBundle?: string;
+  /** "system" or a PEM bundle: the anchors a usable certificate must chain to. */
+  trust?: string;
   webroot?: string;
   httpListen?: string;
   dnsHook?: string;
@@ -32,6 +35,12 @@ export interface RawCertEntry {
   onUnusable?: string;
   reuseKey?: boolean;
   ari?: boolean;
+  /** ACME profile to ask for (draft-ietf-acme-profiles), e.g. `shortlived`; unset: the CA's default. */
+  profile?: string;
+  /** Who orders and renews it when not certguard: "security.acme" (NixOS companion mode), "lego", "certbot". */
+  issuedBy?: string;
+  /** lego's domain hash as security.acme keeps it: a different or missing file means names changed. */
+  legoDomainHash?: { file: string; hash: string };
 }
 
 export interface RawConfig {
@@ -41,7 +50,7 @@ export interface RawConfig {
   certs: Record<string, RawCertEntry>;
 }
 
-type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object';
+type FieldType = 'string' | 'duration' | 'strings' | 'boolean' | 'eab' | 'object' | 'fileHash';
 const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   directory: 'string',
   domains: 'strings',
@@ -51,6 +60,7 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   server: 'string',
   email: 'string',
   caBundle: 'string',
+  trust: 'string',
   webroot: 'string',
   httpListen: 'string',
   dnsHook: 'string',
@@ -64,6 +74,9 @@ const ENTRY_FIELDS: Record<keyof RawCertEntry, FieldType> = {
   onUnusable: 'string',
   reuseKey: 'boolean',
   ari: 'boolean',
+  profile: 'string',
+  issuedBy: 'string',
+  legoDomainHash: 'fileHash',
 };
 const TOP_FIELDS = new Set(['stateDirectory', 'prometheusFile', 'defaults', 'certs', '$schema', 'comment']);
 
@@ -174,6 +187,11 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
         if (problem) throw new UsageError(`${where}[${i}]: ${problem}`);
       }
       return;
+    case 'trust': {
+      const problem = trustValueProblem(value as string);
+      if (problem) throw new UsageError(`${where}: ${problem}`);
+      return;
+    }
     case 'rfc2136':
       checkRfc2136(value, where);
       return;
@@ -183,9 +201,36 @@ function checkValue(key: keyof RawCertEntry, value: unknown, where: string): voi
     case 'directory':
       if (value === '') throw new UsageError(`${where}: expected a non-empty path`);
       return;
+    case 'profile':
+      profileProblem(value as string, where);
+      return;
+    case 'issuedBy':
+      oneOf(value as string, ISSUERS, where);
+      return;
+    case 'legoDomainHash':
+      checkDomainHash(value as { file: string; hash: string }, where);
+      return;
     default:
       return;
   }
+}
+
+/**
+ * A profile name is sent to the CA and printed in messages: a short token (Let's Encrypt's are
+ * `classic`, `tlsserver`, `shortlived`), never control characters or an unbounded string.
+ */
+export function profileProblem(value: string, where: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
+    throw new UsageError(
+      `${where}: expected an ACME profile name such as shortlived (letters, digits, . _ -, at most 64), got ${JSON.stringify(value.slice(0, 70))}`,
+    );
+  }
+}
+
+/** security.acme's hash is 20 hex digits; the file is an absolute path (it is read as root). */
+function checkDomainHash(v: { file: string; hash: string }, where: string): void {
+  if (!v.file.startsWith('/')) throw new UsageError(`${where}.file: expected an absolute path`);
+  if (!/^[0-9a-f]{1,64}$/.test(v.hash)) throw new UsageError(`${where}.hash: expected hex digits`);
 }
 
 function oneOf(value: string, allowed: readonly string[], where: string): void {
@@ -208,6 +253,8 @@ function fieldOk(type: FieldType, v: unknown): boolean {
       return isObject(v) && typeof v.kid === 'string' && typeof v.hmacFile === 'string';
     case 'object':
       return isObject(v);
+    case 'fileHash':
+      return isObject(v) && typeof v.file === 'string' && typeof v.hash === 'string';
   }
 }
 
@@ -219,6 +266,7 @@ function describe(type: FieldType): string {
     boolean: 'true or false',
     eab: 'an object {"kid": ..., "hmacFile": ...}',
     object: 'an object',
+    fileHash: 'an object {"file": ..., "hash": ...}',
   }[type];
 }
 

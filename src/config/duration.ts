@@ -1,7 +1,11 @@
 import { UsageError } from '../exit-codes.ts';
 
 /** How long before expiry to renew: a fixed time, or a fraction of the certificate's lifetime. */
-export type RenewBefore = { kind: 'seconds'; seconds: number } | { kind: 'fraction'; fraction: number };
+export type RenewBefore =
+  | { kind: 'seconds'; seconds: number }
+  | { kind: 'fraction'; fraction: number }
+  /** The lifetime rule (src/cert/renewal-point.ts): 1/3 left, or 2/3 under 10 days. */
+  | { kind: 'auto' };
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
@@ -69,9 +73,10 @@ function formatMax(seconds: number): string {
       : `${seconds}s`;
 }
 
-/** Parses a DURATION or a FRACTION `a/b` of the lifetime (0 < a/b < 1), e.g. `1/3`. */
+/** Parses `auto`, a DURATION or a FRACTION `a/b` of the lifetime (0 < a/b < 1), e.g. `1/3`. */
 export function parseRenewBefore(input: unknown, what: string): RenewBefore {
   if (typeof input === 'string') {
+    if (input.trim() === 'auto') return { kind: 'auto' };
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(input);
     if (m) {
       const fraction = Number(m[1]) / Number(m[2]);
@@ -91,11 +96,12 @@ export function parseRenewBefore(input: unknown, what: string): RenewBefore {
     return { kind: 'seconds', seconds: parseDuration(input, what, VALIDITY_RULE) };
   }
   throw new UsageError(
-    `${what}: expected a duration (30d) or a fraction of the lifetime (1/3), got ${show(input)}`,
+    `${what}: expected a duration (30d) or a fraction of the lifetime (1/3), or auto, got ${show(input)}`,
   );
 }
 
 export function formatRenewBefore(r: RenewBefore): string {
+  if (r.kind === 'auto') return '1/3 of the lifetime (2/3 under 10 days)';
   return r.kind === 'fraction' ? `${Math.round(r.fraction * 1000) / 1000} of the lifetime` : `${r.seconds}s`;
 }
 

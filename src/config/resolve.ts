@@ -10,6 +10,7 @@ import {
   DEFAULT_CERT_ROOT,
   DEFAULT_STATE_DIRECTORY,
   type GlobalSettings,
+  type Issuer,
   KEY_TYPES,
   type KeyType,
   ON_UNUSABLE,
@@ -25,8 +26,11 @@ const CHALLENGE_FIELDS = [
   'tlsAlpnListen',
 ] as const;
 
-/** Default renewal point: the last third of the lifetime, as Let's Encrypt and certbot advise. */
-export const DEFAULT_RENEW_BEFORE = '1/3';
+/**
+ * Default renewal point: the lifetime rule of src/cert/renewal-point.ts (the last third of the
+ * lifetime, as Let's Encrypt and certbot advise; two thirds for certificates under 10 days).
+ */
+export const DEFAULT_RENEW_BEFORE = 'auto';
 
 export function globalSettings(config: RawConfig | undefined): GlobalSettings {
   return {
@@ -72,6 +76,7 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     certFile: join(directory, 'fullchain.pem'),
     keyFile: join(directory, 'key.pem'),
     chainFile: undefined,
+    trust: merged.trust,
     domains: canonicalDomains(merged.domains ?? [], `${where}.domains`),
     minValiditySeconds:
       merged.minValidity === undefined
@@ -90,6 +95,9 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
     onUnusable: oneOf(merged.onUnusable ?? 'fail', ON_UNUSABLE, `${where}.onUnusable`) as OnUnusable,
     reuseKey: merged.reuseKey ?? false,
     ari: merged.ari ?? true,
+    profile: merged.profile,
+    issuedBy: merged.issuedBy as Issuer | undefined,
+    legoDomainHash: merged.legoDomainHash,
   };
 }
 

@@ -12,6 +12,11 @@ export interface CertSettings {
   certFile: string;
   keyFile: string | undefined;
   chainFile: string | undefined;
+  /**
+   * Trust anchors a usable certificate must chain to: a PEM bundle path, or "system" for the
+   * host's bundle. Undefined: no anchor is required (the chain's links are still checked).
+   */
+  trust: string | undefined;
   /** Names the certificate must cover; the first is the primary (CN of new orders). */
   domains: string[];
   minValiditySeconds: number;
@@ -30,7 +35,17 @@ export interface CertSettings {
   onUnusable: OnUnusable;
   reuseKey: boolean;
   ari: boolean;
+  /** ACME profile for new orders; undefined: none sent (the CA's default). */
+  profile: string | undefined;
+  /** Another client orders and renews it (NixOS security.acme, lego, certbot); certguard only watches. */
+  issuedBy: Issuer | undefined;
+  /** lego's domain hash file and the hash security.acme expects in it (companion mode). */
+  legoDomainHash: { file: string; hash: string } | undefined;
 }
+
+/** Another ACME client orders and renews it; certguard only checks it (companion mode). */
+export type Issuer = 'security.acme' | 'lego' | 'certbot';
+export const ISSUERS: readonly Issuer[] = ['security.acme', 'lego', 'certbot'];
 
 export type KeyType = 'ec256' | 'ec384' | 'rsa2048' | 'rsa3072' | 'rsa4096';
 export const KEY_TYPES: readonly KeyType[] = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096'];

@@ -2,7 +2,7 @@ import { readBounded } from '../cert/read-file.ts';
 import type { Verdict } from '../cert/verdict.ts';
 import type { CertSettings } from '../config/settings.ts';
 import type { AriState, RenewalState } from '../store/state.ts';
-import { ariFor } from './decide.ts';
+import { ariFor, issuedFor } from './decide.ts';
 
 /** A CA without renewalInfo, or a certificate without AKI: ask again a day later at most. */
 const ARI_UNSUPPORTED_RECHECK_SECONDS = 86_400;
@@ -17,12 +17,16 @@ export const ARI_AFTER_ISSUANCE_SECONDS = 6 * 3600;
 export const ARI_TIMEOUT_MS = 5000;
 
 /**
- * Whether to ask the CA's renewalInfo now: only for a usable, not-yet-due certificate, and only
- * when neither the remembered answer (Retry-After) nor an earlier failure says to wait. An hourly
- * timer thus asks at most once per Retry-After (typically 6 h), never on every run.
+ * Whether to ask the CA's renewalInfo now: only for a usable, not-yet-due certificate that
+ * certguard itself ordered from this CA (the state remembers its serial), and only when neither the
+ * remembered answer (Retry-After) nor an earlier failure says to wait. A certificate another client
+ * installed is none of this CA's business as far as we know: its not-due runs stay offline and
+ * write nothing until certguard renews it. An hourly timer thus asks at most once per Retry-After
+ * (Let's Encrypt: 6 h; clamped to 1 min .. 1 day), whatever the timer frequency.
  */
 export function ariQueryDue(state: RenewalState, verdict: Verdict, now: Date): boolean {
   if (!verdict.usable || verdict.placeholder || verdict.serial === null) return false;
+  if (!issuedFor(state.issued, verdict.serial)) return false;
   const t = now.getTime();
   if (waiting(state.ariCheckNotBefore, t)) return false;
   const known = ariFor(state.ari, verdict.serial);

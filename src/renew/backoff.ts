@@ -2,35 +2,48 @@ import type { FailureClass, RenewalState } from '../store/state.ts';
 
 /**
  * After a failed attempt the CA is left alone for 5 min, doubling per consecutive failure up to a
- * day. An hourly timer then contacts a failing CA at most a handful of times a day instead of 24,
- * which matters because Let's Encrypt allows only 5 failed validations per hour.
+ * day (less when the certificate is close to expiry or unusable: backoffCapSeconds). An hourly timer
+ * then contacts a failing CA at most a handful of times a day instead of 24, which matters because
+ * Let's Encrypt allows only 5 failed validations per hour.
  */
 export const BACKOFF_BASE_SECONDS = 300;
 export const BACKOFF_MAX_SECONDS = 86_400;
+/**
+ * A certificate close to expiry is retried sooner: the delay is at most 1/24 of what is left, so
+ * with 3 days left the CA is retried within 3 hours, with 1 day left within an hour (never under
+ * the base delay). A 6-day certificate that comes out of a 72-hour outage with a day left thus
+ * loses at most an hour to backoff (docs/renew.md, "Timing").
+ */
+export const BACKOFF_SHARE_OF_REMAINING = 1 / 24;
+/**
+ * With no usable certificate (missing, expired, placeholder) the services are already failing:
+ * retry at least hourly. One failed validation an hour stays well inside Let's Encrypt's limit
+ * of 5 per hostname and hour; a day-long backoff would turn a 72-hour outage into a 4-day one.
+ */
+export const BACKOFF_UNUSABLE_MAX_SECONDS = 3600;
+
+/**
+ * The longest delay after a failure, for a certificate with this much validity left (null: none
+ * usable). Both the backoff written after a failure and the clamp applied when reading it use this
+ * one rule.
+ */
+export function backoffCapSeconds(remainingSeconds: number | null): number {
+  if (remainingSeconds === null || !(remainingSeconds > 0)) return BACKOFF_UNUSABLE_MAX_SECONDS;
+  return Math.min(
+    BACKOFF_MAX_SECONDS,
+    Math.max(BACKOFF_BASE_SECONDS, remainingSeconds * BACKOFF_SHARE_OF_REMAINING),
+  );
+}
 
 export interface BackoffInput {
   /** Failures in a row, including the one just recorded (>= 1). */
   consecutiveFailures: number;
   /** The CA's Retry-After, honoured (up to the cap) even when longer than the backoff. */
   retryAfterSeconds?: number;
-  /**
-   * Seconds the installed certificate stays valid (null: none usable). A certificate close to
-   * expiry is retried sooner (at most a quarter of what is left, never under the base delay).
-   */
+  /** Seconds the installed certificate stays valid (null: none usable); see backoffCapSeconds. */
   remainingSeconds: number | null;
   now: Date;
   random?: () => number;
-}
-
-/**
- * The longest the CA is left alone after a failure: a day, or a quarter of the installed
- * certificate's remaining validity when that is shorter (never under the base delay), so a
- * certificate close to expiry is retried often enough to be saved. Both the backoff written after
- * a failure and the clamp applied when reading it use this one rule.
- */
-export function backoffCapSeconds(remainingSeconds: number | null): number {
-  if (remainingSeconds === null || remainingSeconds <= 0) return BACKOFF_MAX_SECONDS;
-  return Math.min(BACKOFF_MAX_SECONDS, Math.max(BACKOFF_BASE_SECONDS, remainingSeconds / 4));
 }
 
 /** When the next attempt may contact the CA. Jitter spreads hosts that failed together. */

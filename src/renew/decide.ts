@@ -1,6 +1,6 @@
 import type { Verdict } from '../cert/verdict.ts';
 import type { KeyType } from '../config/settings.ts';
-import type { AriState } from '../store/state.ts';
+import type { AriState, IssuedRecord } from '../store/state.ts';
 
 /** Why a renewal is due; stable codes (`--json` `dueReasons`, logs). */
 export type DueReasonCode =
@@ -11,6 +11,7 @@ export type DueReasonCode =
   | 'renewal-window'
   | 'names-changed'
   | 'key-type-changed'
+  | 'profile-changed'
   | 'ari-window';
 
 export interface DueReason {
@@ -30,6 +31,10 @@ export interface DecisionInput {
   /** Names and key type the settings ask for: a certificate that differs is re-issued. */
   domains: string[];
   keyType: KeyType;
+  /** The profile the settings ask for (undefined: none), against the one remembered in `issued`. */
+  profile: string | undefined;
+  /** What the state remembers of the certificate certguard installed (used only if it is this one). */
+  issued: IssuedRecord | null;
   /** The CA's remembered ARI answer (only used when it is about the installed certificate). */
   ari: AriState | null;
   force: boolean;
@@ -69,6 +74,16 @@ export function decideRenewal(input: DecisionInput): DueDecision {
         message: `key type ${v.keyType}, settings ask for ${input.keyType}`,
       });
     }
+    // Only a certificate certguard ordered has a known profile: one from another client is not
+    // re-issued for it before its renewal point (then the new order carries the profile).
+    const issued = issuedFor(input.issued, v.serial);
+    const wanted = input.profile ?? null;
+    if (issued && issued.profile !== wanted) {
+      reasons.push({
+        code: 'profile-changed',
+        message: `ordered with ${profileText(issued.profile)}, settings ask for ${profileText(wanted)}`,
+      });
+    }
   }
 
   const ari = ariFor(input.ari, v.serial);
@@ -100,6 +115,28 @@ export function namesChanged(wanted: string[], have: string[]): string | undefin
   if (added.length) parts.push(`added ${added.join(', ')}`);
   if (removed.length) parts.push(`removed ${removed.join(', ')}`);
   return `names changed in the settings: ${parts.join('; ')}`;
+}
+
+/**
+ * The remembered record if it is about the installed certificate (serial, hex) and well formed, else
+ * null: the state file is read as hostile (hand edits, older versions).
+ */
+export function issuedFor(
+  issued: IssuedRecord | null | undefined,
+  serialHex: string | null,
+): IssuedRecord | null {
+  if (!issued || typeof issued !== 'object' || !serialHex || typeof issued.serial !== 'string') return null;
+  if (!(issued.profile === null || typeof issued.profile === 'string')) return null;
+  return sameSerial(issued.serial, serialHex) ? issued : null;
+}
+
+function sameSerial(a: string, b: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/^0+/, '');
+  return norm(a) !== '' && norm(a) === norm(b);
+}
+
+function profileText(p: string | null): string {
+  return p === null ? "the CA's default profile" : `profile ${p}`;
 }
 
 /** The remembered ARI answer if it is about the certificate with this serial (hex), else null. */

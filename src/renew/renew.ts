@@ -151,9 +151,12 @@ async function runRenewal(
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
     const deadlineMs = startedAt + budgetMs;
+    let serial: string;
     try {
-      await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
+      serial = await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
+      // The settings ask for what this CA cannot do (an unoffered profile): exit 2, no backoff.
+      if (err instanceof UsageError) throw err;
       const failure = classifyFailure(err);
       now = clock();
       verdict = inspectCertificate(settings, now);
@@ -165,6 +168,7 @@ async function runRenewal(
     state = {
       ...recordSuccess(state, now),
       ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
+      issued: { serial, profile: settings.profile ?? null },
     };
     saveState(global, settings.name, state, log);
     const hookFailures = await runHooksSafely(settings, log);
@@ -190,7 +194,7 @@ async function orderAndInstall(
   deadlineMs: number,
   ariOn: boolean,
   log: LogFn,
-): Promise<void> {
+): Promise<string> {
   const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
   const reuseKeyPem = settings.reuseKey ? existingKey(settings, verdict) : undefined;
   const { ariCertId } = await import('../acme/ari.ts');
@@ -214,6 +218,7 @@ async function orderAndInstall(
     accountDir: join(global.stateDirectory, 'accounts'),
     ...(replaces ? { replaces } : {}),
     ...(reuseKeyPem ? { reuseKeyPem } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
     budget: {
       deadlineMs,
       requestTimeoutMs: Math.max(1000, Math.min(15_000, remaining / 2)),
@@ -248,7 +253,10 @@ async function orderAndInstall(
     const e = err as Error;
     throw new RenewFailure('local-io', `install into ${settings.directory} failed: ${e.message}`);
   }
-  log('info', `${settings.name}: installed the new certificate (serial ${candidate.serial?.toLowerCase()})`);
+  // A usable candidate always has a serial (decide() read the leaf).
+  const serial = candidate.serial ?? '';
+  log('info', `${settings.name}: installed the new certificate (serial ${serial.toLowerCase()})`);
+  return serial;
 }
 
 /** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
@@ -271,6 +279,12 @@ async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<strin
 
 /** Renewing needs a CA, names and a challenge; say which setting is missing before any work. */
 export function checkRenewSettings(settings: CertSettings): void {
+  if (settings.issuedBy) {
+    // Companion mode: two clients ordering the same certificate would fight over its files.
+    throw new UsageError(
+      `${settings.name}: issued by ${settings.issuedBy} (companion mode): that client orders and renews it, certguard only checks it (certguard companion condition ${settings.name})`,
+    );
+  }
   const missing: string[] = [];
   if (!settings.server) missing.push('server (--server)');
   if (settings.domains.length === 0) missing.push('domains (--domain)');
@@ -303,6 +317,8 @@ function decide(
     verdict,
     domains: settings.domains,
     keyType: settings.keyType,
+    profile: settings.profile,
+    issued: state.issued,
     ari: ariOn ? state.ari : null,
     force,
     now,

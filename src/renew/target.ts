@@ -1,5 +1,11 @@
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from '../config/challenge-config.ts';
-import { configPath, loadConfigFile, type RawCertEntry, type RawConfig } from '../config/config-file.ts';
+import {
+  configPath,
+  loadConfigFile,
+  profileProblem,
+  type RawCertEntry,
+  type RawConfig,
+} from '../config/config-file.ts';
 import { globalSettings, resolveCert, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -30,6 +36,7 @@ export interface RenewArgs {
   postRun?: string;
   reuseKey?: boolean;
   stateDir?: string;
+  profile?: string;
 }
 
 export interface RenewTarget {
@@ -103,6 +110,10 @@ function flagLayer(a: RenewArgs): RawCertEntry {
   if (a.reload.length > 0) f.reloadServices = a.reload;
   if (a.postRun !== undefined) f.postRun = a.postRun;
   if (a.reuseKey) f.reuseKey = true;
+  if (a.profile !== undefined) {
+    profileProblem(a.profile, '--profile');
+    f.profile = a.profile;
+  }
   return f;
 }
 

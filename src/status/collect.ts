@@ -1,4 +1,5 @@
 import { inspectCertificate } from '../check/inspect.ts';
+import { inspectSecurityAcme } from '../check/security-acme.ts';
 import type { RawConfig } from '../config/config-file.ts';
 import { globalSettings, resolveNamed } from '../config/resolve.ts';
 import type { CertSettings } from '../config/settings.ts';
@@ -26,11 +27,19 @@ export function resolveTargets(config: RawConfig, names: readonly string[]): Sta
 
 /** One certificate's row. Only bounded reads of local files: no network, whatever the config says. */
 export function statusOf(settings: CertSettings, stateDirectory: string, now: Date): StatusRow {
-  return statusRow(inspectCertificate(settings, now), readState(stateDirectory, settings.name), now, {
+  // Another client's certificate is judged as its renewal unit's ExecCondition judges it.
+  const acme = settings.issuedBy ? inspectSecurityAcme(settings, now) : undefined;
+  const verdict = acme?.verdict ?? inspectCertificate(settings, now);
+  return statusRow(verdict, readState(stateDirectory, settings.name), now, {
     stateFile: statePath(stateDirectory, settings.name),
     domains: settings.domains,
     keyType: settings.keyType,
+    profile: settings.profile ?? null,
     ari: settings.ari,
+    issuedBy: settings.issuedBy ?? null,
+    ...(acme?.domainHashChanged
+      ? { extraDueReasons: [{ code: 'names-changed', message: acme.domainHashChanged }] }
+      : {}),
   });
 }
 

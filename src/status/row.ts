@@ -72,6 +72,8 @@ export interface StatusRow {
   stateFileExists: boolean;
   /** Path of the state file, when known. */
   stateFile: string | null;
+  /** Another client renews it (companion mode: "security.acme", "lego", "certbot"); null: certguard. */
+  issuedBy: string | null;
 }
 
 /** What the row needs besides the verdict and state: the settings renew judges the certificate by. */
@@ -81,8 +83,13 @@ export interface RowContext {
   /** Configured names and key type: a certificate that differs is due (renew re-issues it). */
   domains?: string[];
   keyType?: KeyType;
+  /** Configured ACME profile (null: none); undefined: not known, the profile is not judged. */
+  profile?: string | null;
   /** `ari: false` in the config: renew ignores the remembered ARI window, and so does status. */
   ari?: boolean;
+  issuedBy?: string | null;
+  /** Due reasons only the caller can see (companion mode: lego's domain hash changed). */
+  extraDueReasons?: DueReason[];
 }
 
 /**
@@ -106,19 +113,24 @@ export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: Row
     verdict,
     domains: ctx.domains ?? [],
     keyType: ctx.keyType ?? ((verdict.keyType ?? 'ec256') as KeyType),
+    profile: ctx.profile ?? undefined,
+    issued: ctx.profile === undefined ? null : (state?.issued ?? null),
     ari,
     force: false,
     now,
   });
+  const extra = ctx.extraDueReasons ?? [];
+  const due = decision.due || extra.length > 0;
+  const dueReasons = [...decision.reasons, ...extra];
   const renewAt = earliest(verdict.renewAt, ari?.renewAt ?? null);
   const nextAttemptNotBefore = state?.nextAttemptNotBefore ?? null;
   // Due means "at the next run"; otherwise renew starts trying at dueAt. Backoff can postpone both.
-  const dueFrom = decision.due ? now.toISOString() : (decision.dueAt?.toISOString() ?? null);
+  const dueFrom = due ? now.toISOString() : (decision.dueAt?.toISOString() ?? null);
   const nextAttempt = latest(dueFrom, nextAttemptNotBefore);
 
   return {
     name: verdict.name,
-    state: decideState(verdict, renewalFailing, decision.due),
+    state: decideState(verdict, renewalFailing, due),
     usable: verdict.usable,
     reasons: verdict.reasons,
     warnings: verdict.warnings,
@@ -126,8 +138,8 @@ export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: Row
     notAfter: verdict.notAfter,
     remainingSeconds: verdict.remainingSeconds,
     renewAt,
-    renewalDue: decision.due,
-    dueReasons: decision.reasons,
+    renewalDue: due,
+    dueReasons,
     placeholder: verdict.placeholder,
     domains: verdict.domains,
     issuer: verdict.issuer,
@@ -143,6 +155,7 @@ export function statusRow(verdict: Verdict, read: StateRead, now: Date, ctx: Row
     stateProblem: stateRead.ok ? null : stateRead.problem,
     stateFileExists: stateRead.ok ? stateRead.exists : true,
     stateFile: ctx.stateFile ?? null,
+    issuedBy: ctx.issuedBy ?? null,
   };
 }
 

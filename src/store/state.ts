@@ -35,6 +35,14 @@ export interface AriState {
   nextFetchNotBefore: string;
 }
 
+/** The certificate certguard itself last installed, and how it was ordered. */
+export interface IssuedRecord {
+  /** Serial number, hex as X509Certificate.serialNumber spells it. */
+  serial: string;
+  /** The ACME profile of the order; null when none was asked for (the CA's default). */
+  profile: string | null;
+}
+
 /**
  * Per-certificate renewal state, `<stateDirectory>/certs/<NAME>.json`, written atomically by renew
  * and read by status. All times are ISO 8601 strings (UTC).
@@ -50,6 +58,8 @@ export interface RenewalState {
   ari: AriState | null;
   /** When the CA had no ARI answer (none offered, error, unreachable): do not ask before this. */
   ariCheckNotBefore: string | null;
+  /** Absent in files written before profiles: read as null (nothing known). */
+  issued: IssuedRecord | null;
 }
 
 export function emptyState(): RenewalState {
@@ -62,6 +72,7 @@ export function emptyState(): RenewalState {
     nextAttemptNotBefore: null,
     ari: null,
     ariCheckNotBefore: null,
+    issued: null,
   };
 }
 

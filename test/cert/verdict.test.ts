@@ -1,10 +1,12 @@
 /** The pure decision: warnings, renewal timing and chain rules, on generated certificates. */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { PLACEHOLDER_ORGANIZATION } from '../../src/cert/placeholder-mark.ts';
-import { decide, type Evidence, type Policy, renewalTime } from '../../src/cert/verdict.ts';
-import { type Issued, makeCert, makeChain } from '../helpers/fixtures.ts';
+import { decide, type Evidence, type Policy } from '../../src/cert/verdict.ts';
+import { type Issued, makeCert, makeChain, tempDir } from '../helpers/fixtures.ts';
+import { OpensslPki, requireOpenssl } from '../helpers/openssl-pki.ts';
+import { judge } from './pki-verdict.ts';
 
 const DAY = 86400_000;
 const x = (i: Issued) => new X509Certificate(i.certPem);
@@ -71,19 +73,6 @@ describe('renewal timing', () => {
     assert.equal(v.renewalDue, true);
   });
 
-  test('renewalTime: fraction and fixed', () => {
-    const nb = new Date('2026-01-01T00:00:00Z');
-    const na = new Date('2026-04-01T00:00:00Z'); // 90 days
-    assert.equal(
-      renewalTime(nb, na, { kind: 'fraction', fraction: 1 / 3 }).toISOString(),
-      '2026-03-02T00:00:00.000Z',
-    );
-    assert.equal(
-      renewalTime(nb, na, { kind: 'seconds', seconds: 86400 }).toISOString(),
-      '2026-03-31T00:00:00.000Z',
-    );
-  });
-
   test('an unusable certificate is always due for renewal, without a renewal-due warning', async () => {
     const leaf = await makeCert({ issuer: chain.intermediate, days: 5 });
     const v = decide(
@@ -128,14 +117,14 @@ describe('renewal timing', () => {
     );
   });
 
-  test('boundaries: notAfter itself is expired, notBefore itself is valid', async () => {
+  test('boundaries: notAfter and notBefore themselves are valid (RFC 5280: inclusive)', async () => {
     // Starts after the intermediate, so only the leaf's own window is under test.
     const leaf = await makeCert({ issuer: chain.intermediate, notBefore: new Date(Date.now() - DAY / 2) });
     const ev = evidence([leaf, chain.intermediate]);
     const nb = new Date(x(leaf).validFrom);
     const na = new Date(x(leaf).validTo);
-    assert.deepEqual(codes(decide('t', ev, policy(), na).reasons), ['expired']);
-    assert.deepEqual(codes(decide('t', ev, policy(), new Date(na.getTime() - 1000)).reasons), []);
+    assert.deepEqual(codes(decide('t', ev, policy(), new Date(na.getTime() + 1)).reasons), ['expired']);
+    assert.deepEqual(codes(decide('t', ev, policy(), na).reasons), []);
     assert.deepEqual(codes(decide('t', ev, policy(), nb).reasons), []);
     assert.deepEqual(codes(decide('t', ev, policy(), new Date(nb.getTime() - 1000)).reasons), [
       'not-yet-valid',
@@ -186,7 +175,7 @@ describe('warnings that keep the certificate usable', () => {
     assert.deepEqual(codes(v.warnings), ['renewal-due', 'placeholder']);
   });
 
-  test('weak key (RSA 1024)', async () => {
+  test('weak key (RSA 1024) is unusable: clients refuse it', async () => {
     const weak = await makeCert({ keyType: 'rsa1024', issuer: chain.intermediate });
     const v = decide(
       't',
@@ -194,8 +183,9 @@ describe('warnings that keep the certificate usable', () => {
       policy(),
       new Date(),
     );
-    assert.equal(v.usable, true);
-    assert.deepEqual(codes(v.warnings), ['weak-key']);
+    assert.equal(v.usable, false);
+    assert.deepEqual(codes(v.reasons), ['weak-key']);
+    assert.match(v.reasons[0]!.message, /RSA key of 1024 bits/);
     assert.equal(v.keyType, 'rsa1024');
   });
 });
@@ -318,5 +308,46 @@ describe('fields', () => {
     assert.equal(v.notAfter, null);
     assert.equal(v.remainingSeconds, null);
     assert.deepEqual(v.domains, []);
+  });
+});
+
+describe('certificates with empty names (RFC 5280 §4.1.2.6: the SAN then carries the names)', () => {
+  const tmp = tempDir();
+  after(tmp.cleanup);
+
+  test('empty subject with a critical SAN: a verdict, the documented fields', (t) => {
+    if (!requireOpenssl(t)) return;
+    const pki = new OpensslPki(tmp.dir);
+    const root = pki.root('/CN=empty-name root');
+    const int = pki.ca('/CN=empty-name int', root);
+    const leaf = pki.leaf(int, ['www.example.com'], [], { subject: '/' });
+    const v = judge([leaf, int], { domains: ['www.example.com'] });
+    assert.equal(v.usable, true);
+    assert.deepEqual(codes(v.reasons), []);
+    assert.deepEqual(v.domains, ['www.example.com']);
+    assert.equal(v.issuer, 'CN=empty-name int');
+    assert.equal(v.placeholder, false);
+    // An empty-subject intermediate names itself in messages without crashing.
+    const blank = pki.ca('/', root);
+    const wrong = judge([pki.leaf(int, ['a.example.com']), blank]);
+    assert.match(wrong.reasons[0]!.message, /chain certificate #1 \(\(empty subject\)\) did not issue/);
+  });
+
+  test('empty issuer name: a verdict, issuer ""', (t) => {
+    if (!requireOpenssl(t)) return;
+    const pki = new OpensslPki(tmp.dir);
+    const nameless = pki.root('/');
+    const leaf = pki.leaf(nameless, ['x.example.com'], [], { subject: '/' });
+    const v = judge([leaf, nameless], { domains: ['x.example.com'] });
+    assert.equal(v.issuer, '');
+    assert.equal(typeof v.usable, 'boolean');
+    assert.deepEqual(codes(v.reasons), []);
+    const trusted = judge([leaf], { trust: pki.file('nameless.pem', nameless) });
+    assert.deepEqual(codes(trusted.reasons), []);
+    const untrusted = judge([leaf], { trust: pki.file('other.pem', pki.root('/CN=other')) });
+    assert.match(
+      untrusted.reasons[0]!.message,
+      /^the certificate is issued by \(empty name\), which is not a trust anchor/,
+    );
   });
 });

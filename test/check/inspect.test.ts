@@ -314,3 +314,47 @@ describe('naming the verdict', () => {
     assert.equal(inspectCertificate(settings(f), new Date(), true).name, 'test');
   });
 });
+
+describe('trust: the setting flows from the config entry into the verdict', () => {
+  test('config `trust` with a bundle lacking the root: untrusted; with it: usable', async () => {
+    const chain = await makeChain({ sans: ['trust.example'] });
+    const f = files(chain.leaf, [chain.intermediate]);
+    const other = await makeCert({ isCa: true, cn: 'unrelated root' });
+    const without = writeFile(dir, 'bundle-without.pem', other.certPem);
+    const withRoot = writeFile(dir, 'bundle-with.pem', other.certPem + chain.root.certPem);
+    const bad = inspectCertificate(settings(f, { trust: without }), new Date());
+    assert.deepEqual(
+      bad.reasons.map((r) => r.code),
+      ['untrusted'],
+    );
+    assert.match(bad.reasons[0]!.message, /is issued by certguard test root, which is not a trust anchor/);
+    assert.equal(inspectCertificate(settings(f, { trust: withRoot }), new Date()).usable, true);
+  });
+
+  test('no trust, chain ends at a root the system bundle lacks: warning untrusted', async (t) => {
+    const chain = await makeChain({ sans: ['warn.example'] });
+    const f = files(chain.leaf, [chain.intermediate, chain.root]);
+    const sys = writeFile(
+      dir,
+      'system-bundle.pem',
+      (await makeCert({ isCa: true, cn: 'some root' })).certPem,
+    );
+    const saved = process.env.SSL_CERT_FILE;
+    t.after(() => {
+      if (saved === undefined) delete process.env.SSL_CERT_FILE;
+      else process.env.SSL_CERT_FILE = saved;
+    });
+    process.env.SSL_CERT_FILE = sys;
+    const v = inspectCertificate(settings(f), new Date());
+    assert.equal(v.usable, true);
+    assert.deepEqual(
+      v.warnings.map((w) => w.code),
+      ['untrusted'],
+    );
+    // Leaf + intermediate (the usual ACME fullchain): no lookup, no warning.
+    const plain = inspectCertificate(settings(files(chain.leaf, [chain.intermediate])), new Date());
+    assert.deepEqual(plain.warnings, []);
+    process.env.SSL_CERT_FILE = writeFile(dir, 'system-with-root.pem', chain.root.certPem);
+    assert.deepEqual(inspectCertificate(settings(f), new Date()).warnings, []);
+  });
+});

@@ -83,7 +83,7 @@ describe('resolveCheckTarget', () => {
     assert.equal(t.settings.certFile, '/x/c.pem');
     assert.equal(t.settings.keyFile, undefined);
     assert.deepEqual(t.settings.domains, ['a.example']);
-    assert.deepEqual(t.settings.renewBefore, { kind: 'fraction', fraction: 1 / 3 });
+    assert.deepEqual(t.settings.renewBefore, { kind: 'auto' });
   });
 
   test('unknown NAME is a usage error naming the config file', () => {

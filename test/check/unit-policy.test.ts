@@ -143,6 +143,23 @@ test('expired with on-unusable=fail: exit 1, says why, leaves the files alone', 
   assert.deepEqual(run.triggered, [], 'an unusable certificate is not a job for --trigger-renew');
 });
 
+test("companion mode (issuedBy): an unusable certificate queues the other client's renewal unit", async (t) => {
+  const s = site(t, { issuedBy: 'security.acme', onUnusable: 'warn' });
+  await writeRealCert(s.certDir, {
+    notBefore: new Date(Date.now() - 90 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
+  const run = await preflight(s, [
+    'site',
+    '--trigger-renew',
+    '--renew-unit',
+    'acme-order-renew-site.service',
+  ]);
+  assert.equal(run.code, EXIT.ok, 'warn: the service starts, as security.acme alone would');
+  assert.deepEqual(run.triggered, ['acme-order-renew-site.service']);
+  assert.equal(run.printed[0]!.reasons[0]!.code, 'expired');
+});
+
 test('missing with on-unusable=warn (config): exit 0 with a loud warning', async (t) => {
   const s = site(t, { onUnusable: 'warn' });
   const run = await preflight(s, ['site']);

@@ -118,3 +118,11 @@ test('--help documents every exit code and option', () => {
     assert.ok(CHECK_HELP.includes(flag), flag);
   }
 });
+
+test('--trust FILE|system is parsed and checked under its own name', () => {
+  assert.equal(parseCheckOptions(['--cert', 'c.pem', '--trust', 'system']).trust, 'system');
+  assert.equal(parseCheckOptions(['--cert', 'c.pem', '--trust=/etc/ca.pem']).trust, '/etc/ca.pem');
+  assert.equal(parseCheckOptions(['--cert', 'c.pem']).trust, undefined);
+  usage(['--cert', 'c.pem', '--trust', 'a\tb'], /^--trust: expected "system" or the path of a PEM bundle/);
+  assert.ok(CHECK_HELP.includes('--trust FILE|system'));
+});

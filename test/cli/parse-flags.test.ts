@@ -72,8 +72,8 @@ describe('unknown commands', () => {
     [['chekc', 'example.org'], 'unknown command "chekc" (did you mean "check"?)'],
     [['renwe', '--force'], 'unknown command "renwe" (did you mean "renew"?)'],
     [['stat'], 'unknown command "stat" (did you mean "status"?)'],
-    [['frobnicate'], 'unknown command "frobnicate" (commands: check, renew, status)'],
-    [['x\u0007y'], 'unknown command "x\\u0007y" (commands: check, renew, status)'],
+    [['frobnicate'], 'unknown command "frobnicate" (commands: check, renew, status, companion)'],
+    [['x\u0007y'], 'unknown command "x\\u0007y" (commands: check, renew, status, companion)'],
   ];
   for (const [args, message] of cases) {
     test(`certguard ${JSON.stringify(args)}: "${message}", exit 2`, () => {
@@ -88,7 +88,10 @@ describe('unknown commands', () => {
   test('no command, or an option where the command belongs: one line, exit 2', () => {
     requireBuild();
     const none = run([CERTGUARD]);
-    assert.equal(none.stderr, 'certguard: give a command: check, renew, status (see certguard --help)\n');
+    assert.equal(
+      none.stderr,
+      'certguard: give a command: check, renew, status, companion (see certguard --help)\n',
+    );
     assert.equal(none.status, 2);
     const bogus = run([CERTGUARD, '--config', 'f.json', 'status']);
     assert.equal(bogus.stderr, 'certguard: unknown option --config\n');

@@ -9,6 +9,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, syml
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Issued, makeChain, makeFifo, tempDir, writeFile } from '../helpers/fixtures.ts';
+import { OpensslPki, requireOpenssl } from '../helpers/openssl-pki.ts';
 import { BINARIES, CERTGUARD, PREFLIGHT, type Run, requireBuild, run } from './preflight-run.ts';
 
 const { dir, cleanup } = tempDir();
@@ -403,5 +404,55 @@ describe('journald priority prefixes (JOURNAL_STREAM)', () => {
   test('--json is never prefixed: it stays parseable', () => {
     const r = underJournal(['--cert', f.fullchain!, '--json'], 'stdout');
     assert.equal(JSON.parse(r.out).usable, true);
+  });
+});
+
+describe('trust anchors and empty names through the binaries', () => {
+  test('staging chain against a bundle without its root: exit 1, one line naming the broken link', async (t) => {
+    if (!requireOpenssl(t)) return;
+    const pki = new OpensslPki(dir);
+    const root = pki.root('/CN=(STAGING) Doctored Durian Root X1');
+    const int = pki.ca('/CN=(STAGING) Pretend Pear X1', root);
+    const leaf = pki.leaf(int, ['staging.example']);
+    const cert = pki.file('staging-cert.pem', leaf);
+    const bundle = pki.file('prod-bundle.pem', pki.root('/CN=Pretend Prod Root'));
+    for (const [name, argv] of Object.entries(BINARIES)) {
+      const r = run(argv(['--cert', cert, '--key', leaf.keyFile, '--trust', bundle]));
+      assert.equal(r.status, 1, name);
+      assert.equal(
+        (r.stdout + r.stderr).trim(),
+        `staging.example: UNUSABLE: the certificate is issued by (STAGING) Pretend Pear X1, which is not a trust anchor in ${bundle}`,
+      );
+      const trusted = run(
+        argv([
+          '--cert',
+          cert,
+          '--key',
+          leaf.keyFile,
+          '--trust',
+          pki.file('staging-bundle.pem', root),
+          '--chain',
+          pki.file('staging-chain.pem', int),
+        ]),
+      );
+      assert.equal(trusted.status, 0, trusted.stdout + trusted.stderr);
+      const bad = run(argv(['--cert', cert, '--trust', 'a\u0007b']));
+      assert.equal(bad.status, 2);
+      assert.equal(bad.stderr.trim().split('\n').length, 1);
+      assert.match(bad.stderr, /--trust: expected "system" or the path/);
+    }
+  });
+
+  test('empty subject with a critical SAN: the documented JSON, no internal error', (t) => {
+    if (!requireOpenssl(t)) return;
+    const pki = new OpensslPki(dir);
+    const int = pki.ca('/CN=empty-subject int', pki.root('/CN=empty-subject root'));
+    const leaf = pki.leaf(int, ['blank.example'], [], { subject: '/' });
+    const full = pki.file('blank-full.pem', leaf, int);
+    const r = run([PREFLIGHT, '--cert', full, '--key', leaf.keyFile, '--domain', 'blank.example', '--json']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    const v = JSON.parse(r.stdout) as { usable: boolean; domains: string[]; issuer: string };
+    assert.deepEqual([v.usable, v.domains, v.issuer], [true, ['blank.example'], 'CN=empty-subject int']);
   });
 });

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -91,6 +92,11 @@ describe('usage errors exit 2 with one line', () => {
       /renewing needs a challenge/,
     ],
     [
+      'a profile name with a control character',
+      ['--directory', '/x', '--domain', 'a', '--profile', 'short\u001blived'],
+      /--profile: expected an ACME profile name such as shortlived/,
+    ],
+    [
       'two challenges',
       ['--directory', '/x', '--domain', 'a', '--webroot', '/w', '--http-listen', ':80'],
       /choose one challenge/,
@@ -131,6 +137,9 @@ test('not due: exit 0, one line, zero connections, and no ACME/HTTP client code 
 test('not due with ARI on: one throttled ARI request at most, never fatal, then none', async (t) => {
   const dir = await installedCert('ari-on');
   const state = join(tmp.dir, 'state-ari-on');
+  // ARI is asked only about a certificate certguard issued: the state remembers its serial.
+  const serial = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).serialNumber;
+  writeState(state, 'example.com', { ...emptyState(), issued: { serial, profile: null } });
   const counter = await countingListener();
   t.after(() => counter.close());
   const first = await cli(flagArgs(dir, counter.url, state));
@@ -140,6 +149,17 @@ test('not due with ARI on: one throttled ARI request at most, never fatal, then 
   const second = await cli(flagArgs(dir, counter.url, state));
   assert.equal(second.code, 0);
   assert.equal(counter.accepts(), 1, 'the failed ARI question is not repeated before its recheck time');
+});
+
+test('not due with ARI on, a certificate certguard did not issue: no connection, no state file', async (t) => {
+  const dir = await installedCert('ari-foreign');
+  const state = join(tmp.dir, 'state-ari-foreign');
+  const counter = await countingListener();
+  t.after(() => counter.close());
+  const r = await cli(flagArgs(dir, counter.url, state));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(counter.accepts(), 0, "no renewalInfo question about another client's certificate");
+  assert.equal(existsSync(join(state, 'certs', 'example.com.json')), false, 'a not-due run writes nothing');
 });
 
 test('--json prints one object on stdout', async () => {

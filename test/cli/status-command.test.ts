@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfigFile } from '../../src/config/config-file.ts';
 import { collectStatus } from '../../src/status/collect.ts';
 import { statePath } from '../../src/store/state.ts';
-import { makeCert, makeChain } from '../helpers/fixtures.ts';
+import { type Issued, makeCert, makeChain } from '../helpers/fixtures.ts';
+import { OpensslPki, type PkiCert, requireOpenssl } from '../helpers/openssl-pki.ts';
 import { bundleCli } from '../status/bundle.ts';
 import { promtoolCheck } from '../status/promtool.ts';
 import { DAY, HOUR, type Install, iso, makeInstall } from '../status/setup.ts';
@@ -316,4 +317,41 @@ test('the bundled CLI: status loads no chunk holding ACME code', async (t) => {
   if (!all.some((c) => c.includes('// node_modules/acme-client/'))) {
     t.diagnostic('the bundle holds no acme-client yet (renew not wired): the check above is vacuous for it');
   }
+});
+
+test('a certificate with an empty subject (critical SAN) or an empty issuer among good ones: status unaffected', (t) => {
+  if (!requireOpenssl(t)) return;
+  const own = makeInstall();
+  t.after(own.cleanup);
+  const pki = new OpensslPki(own.dir);
+  const root = pki.root('/CN=status root');
+  const int = pki.ca('/CN=status int', root);
+  const asIssued = (c: PkiCert) => ({ certPem: c.pem, keyPem: readFileSync(c.keyFile, 'latin1') }) as Issued;
+  own.addCert('good', asIssued(pki.leaf(int, ['good.example'])), { issuers: [asIssued(int)] });
+  own.addCert('nosubject', asIssued(pki.leaf(int, ['nosubject.example'], [], { subject: '/' })), {
+    issuers: [asIssued(int)],
+  });
+  const nameless = pki.root('/');
+  own.addCert('noissuer', asIssued(pki.leaf(nameless, ['noissuer.example'], [], { subject: '/' })), {
+    issuers: [asIssued(nameless)],
+  });
+  own.addCert('good2', asIssued(pki.leaf(int, ['good2.example'])), { issuers: [asIssued(int)] });
+  const cfg = own.writeConfig();
+  const r = status(['--config', cfg, '--json']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const rows = JSON.parse(r.stdout) as { name: string; usable: boolean; issuer: string | null }[];
+  assert.deepEqual(
+    rows.map((row) => [row.name, row.usable]),
+    [
+      ['good', true],
+      ['nosubject', true],
+      ['noissuer', true],
+      ['good2', true],
+    ],
+  );
+  assert.equal(rows.find((row) => row.name === 'noissuer')!.issuer, '');
+  const table = status(['--config', cfg]);
+  assert.equal(table.code, 0);
+  assert.equal(table.stdout.trimEnd().split('\n').length, 5);
 });

@@ -29,13 +29,18 @@ describe('parseConfig', () => {
       stateDirectory: '/var/lib/certguard',
       defaults: { renewBefore: '1/3', minValidity: '1d', keyType: 'ec384', webroot: '/var/www' },
       certs: {
-        'example.com': { domains: ['example.com', '*.example.com'], onUnusable: 'warn' },
+        'example.com': {
+          domains: ['example.com', '*.example.com'],
+          onUnusable: 'warn',
+          profile: 'tlsserver',
+        },
         other_name: {},
       },
     });
     assert.equal(c.defaults.keyType, 'ec384');
     assert.deepEqual(c.certs['example.com']!.domains, ['example.com', '*.example.com']);
     assert.deepEqual(c.certs.other_name, {});
+    assert.equal(c.certs['example.com']!.profile, 'tlsserver');
   });
 
   test('an empty object is a valid (empty) config', () => {
@@ -68,6 +73,17 @@ describe('parseConfig', () => {
     ['certs not an object', { certs: [] }, /certs must be an object of NAME -> settings/],
     ['entry not an object', { certs: { a: 'x' } }, /certs.a must be an object/],
     ['bad duration', { certs: { a: { minValidity: '3 days' } } }, /certs.a.minValidity: expected a duration/],
+    ['profile not a string', { defaults: { profile: 6 } }, /defaults.profile: expected a string/],
+    [
+      'profile not a token',
+      { certs: { a: { profile: 'short lived' } } },
+      /certs.a.profile: expected an ACME profile name such as shortlived/,
+    ],
+    [
+      'profile too long',
+      { certs: { a: { profile: 'p'.repeat(65) } } },
+      /certs.a.profile: expected an ACME profile/,
+    ],
     ['negative seconds', { certs: { a: { minValidity: -5 } } }, /certs.a.minValidity: expected a duration/],
     [
       'bad duration in defaults is blamed on defaults',
@@ -144,4 +160,45 @@ describe('configPath', () => {
     assert.equal(configPath(undefined, { CERTGUARD_CONFIG: '' }), '/etc/certguard/certguard.json');
     assert.equal(configPath(undefined, {}), '/etc/certguard/certguard.json');
   });
+});
+
+test('trust: "system" or a bundle path, in defaults or per certificate; empty or control characters refused', () => {
+  const c = parse({ defaults: { trust: 'system' }, certs: { a: { trust: '/etc/ssl/private-ca.pem' } } });
+  assert.equal(c.defaults.trust, 'system');
+  assert.equal(c.certs.a!.trust, '/etc/ssl/private-ca.pem');
+  assert.throws(
+    () => parse({ certs: { a: { trust: '' } } }),
+    /certs\.a\.trust: expected "system" or the path/,
+  );
+  assert.throws(() => parse({ defaults: { trust: 'a\u001bb' } }), /defaults\.trust: expected/);
+  assert.throws(() => parse({ defaults: { trust: 7 } }), /defaults\.trust: expected a string/);
+});
+
+test('companion fields: issuedBy names another client, legoDomainHash is {file, hash}', () => {
+  const ok = parseConfig(
+    JSON.stringify({
+      certs: {
+        a: {
+          issuedBy: 'security.acme',
+          legoDomainHash: { file: '/var/lib/acme/.lego/a/h/domainhash.txt', hash: '0123abcd' },
+        },
+      },
+    }),
+    'c.json',
+  );
+  assert.equal(ok.certs.a?.issuedBy, 'security.acme');
+  const bad = (entry: object) => () => parseConfig(JSON.stringify({ certs: { a: entry } }), 'c.json');
+  assert.throws(
+    bad({ issuedBy: 'someone' }),
+    /certs\.a\.issuedBy: expected one of security\.acme, lego, certbot/,
+  );
+  assert.throws(
+    bad({ legoDomainHash: { file: 'rel', hash: 'ab' } }),
+    /legoDomainHash\.file: expected an absolute path/,
+  );
+  assert.throws(
+    bad({ legoDomainHash: { file: '/x', hash: 'zz\n' } }),
+    /legoDomainHash\.hash: expected hex digits/,
+  );
+  assert.throws(bad({ legoDomainHash: '/x' }), /legoDomainHash: expected an object \{"file"/);
 });

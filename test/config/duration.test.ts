@@ -36,6 +36,10 @@ describe('parseDuration', () => {
 });
 
 describe('parseRenewBefore', () => {
+  test('auto: the lifetime rule', () => {
+    assert.deepEqual(parseRenewBefore('auto', 'x'), { kind: 'auto' });
+    assert.equal(formatRenewBefore({ kind: 'auto' }), '1/3 of the lifetime (2/3 under 10 days)');
+  });
   test('fractions', () => {
     assert.deepEqual(parseRenewBefore('1/3', 'x'), { kind: 'fraction', fraction: 1 / 3 });
     assert.deepEqual(parseRenewBefore(' 2 / 5 ', 'x'), { kind: 'fraction', fraction: 0.4 });

@@ -18,8 +18,8 @@ describe('resolveCert', () => {
     assert.equal(s.certFile, '/var/lib/acme/example.com/fullchain.pem');
     assert.equal(s.keyFile, '/var/lib/acme/example.com/key.pem');
     assert.equal(s.chainFile, undefined);
-    assert.equal(DEFAULT_RENEW_BEFORE, '1/3');
-    assert.deepEqual(s.renewBefore, { kind: 'fraction', fraction: 1 / 3 });
+    assert.equal(DEFAULT_RENEW_BEFORE, 'auto');
+    assert.deepEqual(s.renewBefore, { kind: 'auto' });
     assert.equal(s.minValiditySeconds, 0);
     assert.equal(s.onUnusable, 'fail');
     assert.equal(s.keyType, 'ec256');

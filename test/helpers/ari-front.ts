@@ -1,8 +1,10 @@
 /**
- * ARI (RFC 9773) for tests: Debian's pebble 2.4 has none, so this loopback HTTPS server fronts
- * pebble, adds `renewalInfo` to the directory, answers GET renewalInfo/<certID> with the window a
- * test sets, and proxies everything else to pebble. It also records newOrder payloads (to see
- * `replaces`) and can refuse `replaces` with 409 alreadyReplaced.
+ * ARI (RFC 9773) and ACME profiles for tests: Debian's pebble 2.4 has neither, so this loopback
+ * HTTPS server fronts pebble, adds `renewalInfo` (and, when a test sets `profiles`, `meta.profiles`)
+ * to the directory, answers GET renewalInfo/<certID> with the window a test sets, and proxies
+ * everything else to pebble. It also records newOrder payloads (to see `replaces` and `profile`)
+ * and can refuse `replaces` with 409 alreadyReplaced. pebble itself ignores the `profile` field:
+ * what a profile changes at a real CA (the lifetime) is not simulated here.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -37,6 +39,10 @@ export interface AriFront {
   rejectReplaces: boolean;
   /** Leave renewalInfo out of the directory (a CA without ARI). */
   advertise: boolean;
+  /** `meta.profiles` of the directory (name -> description); undefined: none offered. */
+  profiles: Record<string, string> | undefined;
+  /** Directory GETs answered (a profile check must happen before any order). */
+  directoryRequests: number;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,8 @@ export async function startAriFront(pebble: Pebble): Promise<AriFront> {
     newOrderPayloads: [],
     rejectReplaces: false,
     advertise: true,
+    profiles: undefined,
+    directoryRequests: 0,
     close: async () => {},
   };
 
@@ -69,6 +77,8 @@ export async function startAriFront(pebble: Pebble): Promise<AriFront> {
         const dir = await fetchDirectory(pebble, ca, req.headers.host ?? '');
         if (typeof dir.newOrder === 'string') newOrderPath = new URL(dir.newOrder).pathname;
         if (front.advertise) dir.renewalInfo = front.renewalInfoUrl;
+        if (front.profiles) dir.meta = { ...(dir.meta as object | undefined), profiles: front.profiles };
+        front.directoryRequests++;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(dir));
         return;

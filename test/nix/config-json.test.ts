@@ -40,6 +40,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
         email: 'admin@example.org',
         server: 'https://acme.test/dir',
         caBundle: '/etc/ssl/private-ca.pem',
+        trust: 'system',
         eab: { kid: 'kid-1', hmacFile: '/run/secrets/eab' },
         webroot: '/var/lib/acme/challenge',
       },
@@ -56,6 +57,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
           onUnusable: 'warn',
           reuseKey: true,
           ari: false,
+          profile: 'tlsserver',
           group: 'web',
           services: ['nginx'],
         },
@@ -79,10 +81,12 @@ test('every option lands in the JSON config and the real parser resolves it', (t
   });
   assert.equal(s.keyType, 'rsa2048');
   assert.deepEqual(s.renewBefore, { kind: 'seconds', seconds: 30 * 86400 });
+  assert.equal(s.profile, 'tlsserver');
   assert.equal(s.minValiditySeconds, 86400);
   assert.equal(s.server, 'https://acme.test/dir');
   assert.equal(s.email, 'admin@example.org');
   assert.equal(s.caBundle, '/etc/ssl/private-ca.pem');
+  assert.equal(s.trust, 'system');
   assert.deepEqual(s.eab, { kid: 'kid-1', hmacFile: '/run/secrets/eab' });
   assert.equal(s.group, 'web');
   // Protected services first, then the extra ones, as unit names.
@@ -113,7 +117,7 @@ test('defaults apply to certificates that do not override them; unset options ar
     directory: '/var/lib/certguard-certs/plain',
     domains: ['plain.example.org'],
     minValidity: '0s',
-    renewBefore: '1/3',
+    renewBefore: 'auto',
     keyType: 'ec384',
     server: 'https://acme.test/dir',
     email: 'a@example.org',
@@ -128,7 +132,7 @@ test('defaults apply to certificates that do not override them; unset options ar
   const plain = resolveCert('plain', [config.defaults, config.certs.plain!], 'generated');
   const standalone = resolveCert('standalone', [config.defaults, config.certs.standalone!], 'generated');
   assert.deepEqual(plain.challenge, { type: 'webroot', webroot: '/srv/www' });
-  assert.deepEqual(plain.renewBefore, { kind: 'fraction', fraction: 1 / 3 });
+  assert.deepEqual(plain.renewBefore, { kind: 'auto' });
   assert.equal(plain.onUnusable, 'placeholder');
   assert.deepEqual(standalone.challenge, { type: 'http', listen: ':8080' });
   assert.equal(standalone.keyType, 'rsa4096');

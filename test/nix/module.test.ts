@@ -100,9 +100,10 @@ test('one certificate: renew service, timer, preflight first in nginx, wants wit
   const timer = unit(r.timers, 'certguard-renew-example.org');
   assert.deepEqual(timer.wantedBy, ['timers.target']);
   assert.deepEqual(timer.timerConfig, {
-    OnCalendar: '*-*-* 00,12:00:00',
+    OnCalendar: 'hourly',
     Persistent: true,
-    RandomizedDelaySec: '6h',
+    RandomizedDelaySec: '1h',
+    FixedRandomDelay: true,
   });
 
   const nginx = unit(r.services, 'nginx');
@@ -267,13 +268,13 @@ test('renewInline adds --renew-inline to the preflight; per-certificate settings
   const r = evalModule(
     lib,
     host({
-      defaults: { ...DEFAULTS, renewInline: '30s', renewInterval: 'daily', randomizedDelay: '1h' },
+      defaults: { ...DEFAULTS, renewInline: '30s', renewInterval: 'daily', randomizedDelay: '30min' },
       certs: {
         'example.org': { services: ['nginx'] },
         other: {
           domain: 'other.example.org',
           renewInline: null,
-          renewInterval: 'hourly',
+          renewInterval: '*-*-* 00/6:00:00',
           services: ['nginx'],
         },
       },
@@ -284,8 +285,8 @@ test('renewInline adds --renew-inline to the preflight; per-certificate settings
   assert.equal(pre[0], preflight('example.org', ' --renew-inline=30s'));
   assert.equal(pre[1], preflight('other'));
   assert.equal(r.timers['certguard-renew-example.org']!.timerConfig.OnCalendar, 'daily');
-  assert.equal(r.timers['certguard-renew-example.org']!.timerConfig.RandomizedDelaySec, '1h');
-  assert.equal(r.timers['certguard-renew-other']!.timerConfig.OnCalendar, 'hourly');
+  assert.equal(r.timers['certguard-renew-example.org']!.timerConfig.RandomizedDelaySec, '30min');
+  assert.equal(r.timers['certguard-renew-other']!.timerConfig.OnCalendar, '*-*-* 00/6:00:00');
 });
 
 test('a state directory outside /var/lib and a metrics file become writable paths', (t) => {

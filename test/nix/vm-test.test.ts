@@ -56,7 +56,7 @@ test('the VM test node: certguard configuration valid, nginx protected, parsed b
   assert.equal(s.server, 'https://localhost:14000/dir');
   assert.equal(s.onUnusable, 'placeholder');
   assert.deepEqual(s.reloadServices, ['nginx.service']);
-  assert.deepEqual(s.renewBefore, { kind: 'fraction', fraction: 1 / 3 });
+  assert.deepEqual(s.renewBefore, { kind: 'auto' });
 });
 
 test('the VM test specialisation makes renewal due (for the CA-down switch scenario)', (t) => {

@@ -2,13 +2,13 @@
  * ARI (RFC 9773) in the renew flow, through a loopback front that adds renewalInfo to pebble 2.4.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ariCertId } from '../../src/acme/ari.ts';
 import type { CertSettings } from '../../src/config/settings.ts';
 import { renewCertificate } from '../../src/renew/renew.ts';
 import type { RenewalState } from '../../src/store/state.ts';
-import { readState, writeState } from '../../src/store/state.ts';
+import { readState, statePath, writeState } from '../../src/store/state.ts';
 import { type AriFront, startAriFront } from '../helpers/ari-front.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { type Pebble, pebbleAvailable, startPebble } from '../helpers/pebble.ts';
@@ -163,6 +163,30 @@ describe('ARI in renew', { skip: !pebbleAvailable() && 'SKIPPED: pebble not inst
     );
     const wait = Date.parse(state('arierror').ariCheckNotBefore!) - Date.now();
     assert.ok(wait > 7000_000 && wait <= 7200_000);
+  });
+
+  test('an hourly timer asks renewalInfo only once per Retry-After (6 h: 4 times a day)', async () => {
+    const { settings, certId } = await issued('hourly');
+    const start = new Date(Date.now() + 20 * 24 * HOUR);
+    front.answers.set(certId, { start, end: new Date(start.getTime() + 24 * HOUR), retryAfter: 6 * 3600 });
+    const asked = front.renewalInfoRequests.length;
+    const t0 = Date.now();
+    for (let h = 0; h < 24; h++) {
+      const o = await run(settings, { now: new Date(t0 + h * HOUR) });
+      assert.equal(o.action, 'not-due', o.log);
+    }
+    assert.equal(front.renewalInfoRequests.length - asked, 4);
+  });
+
+  test('a certificate certguard did not issue: a not-due run asks no renewalInfo and writes nothing', async () => {
+    const { settings } = await issued('foreign');
+    const stateFile = statePath(globalFor(root).stateDirectory, 'foreign');
+    rmSync(stateFile); // as if another client had installed it
+    const asked = front.renewalInfoRequests.length;
+    const o = await run(settings);
+    assert.equal(o.action, 'not-due', o.log);
+    assert.equal(front.renewalInfoRequests.length, asked);
+    assert.equal(existsSync(stateFile), false, 'no state file written');
   });
 
   test('--no-ari: no renewalInfo request and no `replaces`', async () => {

@@ -30,6 +30,8 @@ function verdict(over: Partial<Verdict> = {}): Verdict {
 const base = {
   domains: ['example.com', 'www.example.com'],
   keyType: 'ec256' as const,
+  profile: undefined,
+  issued: null,
   ari: null,
   force: false,
   now: NOW,
@@ -145,4 +147,30 @@ test('ARI certID serial matching keeps a leading 0x00 and ignores hex case', () 
   assert.equal(ariCertIdMatchesSerial('nodot', 'ABCDEF'), false);
   // RFC 9773 example certID: serial 0x87 65 43 21 with a leading zero byte.
   assert.equal(ariCertIdMatchesSerial('aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE', '87654321'), true);
+});
+
+test('a changed profile makes renewal due, but only for a certificate certguard ordered', () => {
+  const issued = { serial: '0a1b2c', profile: 'shortlived' };
+  const changed = decideRenewal({ ...base, verdict: verdict(), profile: 'tlsserver', issued });
+  assert.deepEqual(codes(changed), ['profile-changed']);
+  assert.equal(
+    changed.reasons[0]!.message,
+    'ordered with profile shortlived, settings ask for profile tlsserver',
+  );
+  const unset = decideRenewal({ ...base, verdict: verdict(), profile: undefined, issued });
+  assert.match(unset.reasons[0]!.message, /settings ask for the CA's default profile$/);
+  const none = { serial: '0A1B2C', profile: null };
+  assert.deepEqual(codes(decideRenewal({ ...base, verdict: verdict(), profile: 'classic', issued: none })), [
+    'profile-changed',
+  ]);
+  assert.equal(decideRenewal({ ...base, verdict: verdict(), profile: 'shortlived', issued }).due, false);
+  // The record is about another certificate (another client's, or an older one): not judged.
+  const other = { serial: 'FFFF', profile: 'classic' };
+  assert.equal(
+    decideRenewal({ ...base, verdict: verdict(), profile: 'shortlived', issued: other }).due,
+    false,
+  );
+  // A hand-edited state with the wrong shape is ignored, not trusted.
+  const bad = { serial: '0A1B2C', profile: 7 } as unknown as typeof issued;
+  assert.equal(decideRenewal({ ...base, verdict: verdict(), profile: 'shortlived', issued: bad }).due, false);
 });

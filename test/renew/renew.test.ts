@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { inspectCertificate } from '../../src/check/inspect.ts';
+import { resolveCert } from '../../src/config/resolve.ts';
 import type { CertSettings } from '../../src/config/settings.ts';
 import { renewCertificate } from '../../src/renew/renew.ts';
 import { readState, statePath } from '../../src/store/state.ts';
@@ -395,4 +396,29 @@ process.exit(res.ok ? 0 : 1);
     assert.equal(o.failure?.class, 'local-io');
     assert.deepEqual(snapshot(moved), before);
   });
+});
+
+test('renew refuses a certificate another client renews (companion mode) before any network', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const settings: CertSettings = resolveCert(
+      'site',
+      [
+        {
+          domains: ['site.test'],
+          server: 'https://127.0.0.1:9/dir',
+          webroot: dir,
+          issuedBy: 'security.acme',
+        },
+      ],
+      'test',
+    );
+    await assert.rejects(
+      renewCertificate(settings, globalFor(dir), { force: true, ari: false, log: () => {} }),
+      (e: Error) =>
+        e.name === 'UsageError' && /site: issued by security\.acme \(companion mode\)/.test(e.message),
+    );
+  } finally {
+    cleanup();
+  }
 });

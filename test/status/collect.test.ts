@@ -152,3 +152,34 @@ test('an unreadable certificate file is unusable, not missing', async (t) => {
     ['unreadable'],
   );
 });
+
+test('companion mode: a security.acme certificate is covered, judged as its renewal unit judges it', async () => {
+  const inst = makeInstall();
+  const now = Date.now();
+  // A 6-day certificate with validMinDays 30: the lifetime rule applies, so it is not "always due".
+  const short = await makeChain({
+    sans: ['acme.example'],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 5 * DAY),
+  });
+  const entry = { domains: ['acme.example'], renewBefore: '30d', issuedBy: 'security.acme' };
+  inst.addCert('acme', short.leaf, { issuers: [short.intermediate], entry });
+  inst.addCert('acme-failing', short.leaf, { issuers: [short.intermediate], entry });
+  // What `certguard companion record` leaves after lego failed with the certificate still usable.
+  inst.setState('acme-failing', {
+    lastAttempt: iso(now - HOUR),
+    lastError: {
+      class: 'ca-unreachable',
+      message: 'Could not create client: connection refused',
+      at: iso(now - HOUR),
+    },
+    consecutiveFailures: 1,
+  });
+  const rows = collectStatus(loadConfigFile(inst.writeConfig()), [], new Date(now));
+  const [ok, failing] = rows;
+  assert.equal(ok?.state, 'ok');
+  assert.equal(ok?.issuedBy, 'security.acme');
+  assert.equal(failing?.state, 'renewal-failing');
+  assert.match(failing?.lastError?.message ?? '', /connection refused/);
+  inst.cleanup();
+});

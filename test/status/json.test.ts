@@ -31,6 +31,7 @@ const FIELDS = [
   'stateProblem',
   'stateFileExists',
   'stateFile',
+  'issuedBy',
   'display',
 ];
 

@@ -203,6 +203,23 @@ test('renewal-due when the settings ask for other names or another key type (ren
   );
 });
 
+test('renewal-due when the configured profile differs from the one certguard ordered with', () => {
+  const serial = verdict().serial!;
+  const ordered = state({ issued: { serial, profile: 'shortlived' } });
+  const changed = statusRow(verdict(), ordered, NOW, { domains: ['example.com'], profile: 'tlsserver' });
+  assert.equal(changed.state, 'renewal-due');
+  assert.deepEqual(
+    changed.dueReasons.map((r) => r.code),
+    ['profile-changed'],
+  );
+  assert.equal(
+    statusRow(verdict(), ordered, NOW, { domains: ['example.com'], profile: 'shortlived' }).state,
+    'ok',
+  );
+  // Unknown settings (no profile in the context) are not judged.
+  assert.equal(statusRow(verdict(), ordered, NOW, { domains: ['example.com'] }).state, 'ok');
+});
+
 test('a state file with fields of the wrong type is reported, not trusted (and nothing crashes)', () => {
   const weird = {
     ok: true,

@@ -35,6 +35,7 @@ export function row(o: Partial<StatusRow> = {}): StatusRow {
     stateProblem: null,
     stateFileExists: false,
     stateFile: null,
+    issuedBy: null,
     ...o,
   };
 }

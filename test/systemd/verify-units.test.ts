@@ -78,6 +78,17 @@ test('the shipped units and example drop-ins pass systemd-analyze verify', async
     '--property=Unit',
   ]);
   assert.equal(timer.trim(), 'Unit=certguard-renew@example.com.service');
+  // Hourly with one fixed per-host offset in the hour, as systemd itself reads the file.
+  const schedule = await guest.must([
+    'systemctl',
+    'show',
+    'certguard-renew@example.com.timer',
+    '--property=TimersCalendar,RandomizedDelayUSec,FixedRandomDelay,Persistent',
+  ]);
+  assert.match(schedule, /TimersCalendar={ OnCalendar=\*-\*-\* \*:00:00 ;/);
+  assert.match(schedule, /RandomizedDelayUSec=1h\n/);
+  assert.match(schedule, /FixedRandomDelay=yes/);
+  assert.match(schedule, /Persistent=yes/);
 });
 
 test('a broken unit fails systemd-analyze verify (the check can fail)', async (t) => {
