@@ -6,10 +6,10 @@ import { type CompanionState, recordOutcome } from '../companion/record.ts';
 import { configPath, loadConfigFile, type RawConfig } from '../config/config-file.ts';
 import { formatRenewBefore } from '../config/duration.ts';
 import { certEntry, globalSettings, resolveCert } from '../config/resolve.ts';
-import type { CertSettings } from '../config/settings.ts';
+import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { writeLine } from '../output/journal.ts';
-import { emptyState, readState, writeState } from '../store/state.ts';
+import { loadState, refreshMetrics, saveState } from '../renew/renew.ts';
 import { type FlagSpec, parseFlags } from './parse-flags.ts';
 import { reportError } from './report-error.ts';
 
@@ -53,7 +53,7 @@ export async function runCompanion(argv: readonly string[]): Promise<number> {
 
 interface Target {
   config: RawConfig;
-  stateDirectory: string;
+  global: GlobalSettings;
   settings: CertSettings[];
 }
 
@@ -71,8 +71,9 @@ function resolveTargets(argv: readonly string[]): Target | 'help' {
       `config ${path}: certs.${name}`,
     ),
   );
-  const stateDirectory = (flags['state-dir'] as string | undefined) ?? globalSettings(config).stateDirectory;
-  return { config, stateDirectory, settings };
+  const global = globalSettings(config);
+  if (typeof flags['state-dir'] === 'string') global.stateDirectory = flags['state-dir'];
+  return { config, global, settings };
 }
 
 /**
@@ -89,7 +90,7 @@ async function runCondition(argv: readonly string[]): Promise<number> {
     const now = new Date();
     let anyDue = false;
     for (const settings of target.settings) {
-      if (conditionFor(settings, target.stateDirectory, now)) anyDue = true;
+      if (conditionFor(settings, target.global, now)) anyDue = true;
     }
     return anyDue ? CONDITION.run : CONDITION.skip;
   } catch (err) {
@@ -98,16 +99,17 @@ async function runCondition(argv: readonly string[]): Promise<number> {
   }
 }
 
-function conditionFor(settings: CertSettings, stateDirectory: string, now: Date): boolean {
+function conditionFor(settings: CertSettings, global: GlobalSettings, now: Date): boolean {
   const inspection = inspectSecurityAcme(settings, now);
   const { verdict } = inspection;
-  const state = loadState(stateDirectory, settings.name);
+  const state: CompanionState = loadState(global, settings.name, writeLine);
   if (inspection.windowFallback && verdict.serial !== null && state.windowFallbackWarned !== verdict.serial) {
     writeLine(
       'warning',
       `${settings.name}: WARNING: the renewal window (${formatRenewBefore(settings.renewBefore)}, validMinDays) is not shorter than the certificate's lifetime (${verdict.notBefore} to ${verdict.notAfter}): renewing whenever the timer fires would exceed the CA's duplicate-certificate limit, so certguard renews when a third of the lifetime is left; lower validMinDays (warned once per certificate)`,
     );
-    saveState(stateDirectory, settings.name, { ...state, windowFallbackWarned: verdict.serial });
+    const warned: CompanionState = { ...state, windowFallbackWarned: verdict.serial };
+    saveState(global, settings.name, warned, writeLine);
   }
   const d = decideCondition(settings, inspection, state, now);
   writeLine('info', conditionLine(settings.name, d));
@@ -148,7 +150,7 @@ async function runRecord(argv: readonly string[]): Promise<number> {
     let errorText: string | undefined | null = null;
     let allOk = true;
     for (const settings of target.settings) {
-      const state = loadState(target.stateDirectory, settings.name);
+      const state: CompanionState = loadState(target.global, settings.name, writeLine);
       const inspection = inspectSecurityAcme(settings, now);
       const decision = decideCondition(settings, inspection, state, now);
       if (errorText === null && (decision.run || run.serviceResult !== 'success')) {
@@ -156,9 +158,9 @@ async function runRecord(argv: readonly string[]): Promise<number> {
       }
       const after = { verdict: inspection.verdict, decision };
       const result = recordOutcome(settings.name, state, run, after, errorText ?? undefined, now);
-      if (result.state) saveState(target.stateDirectory, settings.name, result.state);
+      if (result.state) saveState(target.global, settings.name, result.state, writeLine);
       if (result.line) writeLine(result.line.level, result.line.text);
-      await refreshMetrics(target.config, settings.name);
+      await refreshMetrics(target.config, settings.name, writeLine);
       if (!result.unitOk) allOk = false;
     }
     return allOk ? EXIT.ok : EXIT.unusable;
@@ -180,36 +182,4 @@ function runError(invocationId: string | undefined): string | undefined {
     maxBuffer: 4 * 1024 * 1024,
   });
   return r.status === 0 ? lastLegoError(r.stdout.split('\n')) : undefined;
-}
-
-function loadState(stateDirectory: string, name: string): CompanionState {
-  const read = readState(stateDirectory, name);
-  if (read.ok) return read.state;
-  writeLine('warning', `${name}: ${read.problem}; starting with a fresh state (it will be replaced)`);
-  return emptyState();
-}
-
-function saveState(stateDirectory: string, name: string, state: CompanionState): void {
-  try {
-    writeState(stateDirectory, name, state);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    writeLine(
-      'warning',
-      `${name}: WARNING: cannot write the state file in ${stateDirectory} (${e.code ?? e.message}); status will not know about this run`,
-    );
-  }
-}
-
-async function refreshMetrics(config: RawConfig, name: string): Promise<void> {
-  if (!config.prometheusFile) return;
-  try {
-    const { refreshMetricsFile } = await import('../status/refresh.ts');
-    refreshMetricsFile(config, new Date(), [name]);
-  } catch (err) {
-    writeLine(
-      'warning',
-      `certguard: cannot update the metrics file ${config.prometheusFile}: ${(err as Error).message}`,
-    );
-  }
 }

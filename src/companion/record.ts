@@ -15,13 +15,8 @@ export interface RunResult {
   exitStatus: string;
 }
 
-/** renew's state file, plus what only companion mode needs (kept by readState's spread). */
-export type CompanionState = RenewalState & {
-  /** First failure of the current run of failures: "renewal failing since". */
-  failingSince?: string | null;
-  /** Serial of the certificate the lifetime-fallback warning was given for (warn once). */
-  windowFallbackWarned?: string | null;
-};
+/** renew's state file; companion mode also keeps failingSince and windowFallbackWarned in it. */
+export type CompanionState = RenewalState;
 
 export interface RecordResult {
   /** The new state, or undefined when there is nothing to record (the command did not run). */

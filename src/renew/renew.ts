@@ -377,7 +377,7 @@ function failed(
  * A corrupt state file is reported and replaced, never fatal: the certificate matters more. A
  * file with some malformed fields keeps the good ones (one warning names the others).
  */
-function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
+export function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalState {
   const read = readState(global.stateDirectory, name);
   if (read.ok) {
     if (read.dropped) log('warning', `${name}: ${droppedWarning(global.stateDirectory, name, read.dropped)}`);
@@ -387,7 +387,7 @@ function loadState(global: GlobalSettings, name: string, log: LogFn): RenewalSta
   return emptyState();
 }
 
-function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
+export function saveState(global: GlobalSettings, name: string, state: RenewalState, log: LogFn): void {
   try {
     writeState(global.stateDirectory, name, state);
   } catch (err) {
@@ -404,7 +404,7 @@ function tryLock(global: GlobalSettings, name: string, waitMs: number): Promise<
 }
 
 /** Updates this certificate's samples (the others are re-read at most hourly: see refresh.ts). */
-async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
+export async function refreshMetrics(config: RawConfig, name: string, log: LogFn): Promise<void> {
   try {
     const { refreshMetricsFile } = await import('../status/refresh.ts');
     refreshMetricsFile(config, new Date(), [name]);

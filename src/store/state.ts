@@ -60,6 +60,10 @@ export interface RenewalState {
   ariCheckNotBefore: string | null;
   /** Absent in files written before profiles: read as null (nothing known). */
   issued: IssuedRecord | null;
+  /** Companion mode (another client renews): first failure of the current run of failures. */
+  failingSince?: string | null;
+  /** Companion mode: serial of the certificate the lifetime-fallback warning was given for (once). */
+  windowFallbackWarned?: string | null;
 }
 
 export function emptyState(): RenewalState {
@@ -149,6 +153,10 @@ function checkFields(data: Record<string, unknown>): { state: RenewalState; drop
     return { class: v.class as FailureClass, message: cleanText(v.message, 1000), at };
   });
   take('ari', ariState);
+  take('failingSince', time);
+  take('windowFallbackWarned', (v) =>
+    typeof v === 'string' && /^[0-9A-Fa-f]{1,128}$/.test(v) ? v : undefined,
+  );
   return { state, dropped };
 }
 

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  deployCompanion,
-  lookSkipped,
-  ORDER,
-  SERVICE,
-  showUnit,
-  startCa,
-  statusOf,
-  untilDue,
-  VALID_MIN_DAYS,
-} from './companion-kit.ts';
+import { lookSkipped, ORDER, orderedAndDue, SERVICE, showUnit, statusOf } from './companion-kit.ts';
 import { describeJournal, skipWithoutSystemd } from './scenario-kit.ts';
 
 /**
@@ -21,18 +11,7 @@ import { describeJournal, skipWithoutSystemd } from './scenario-kit.ts';
  */
 test('due, CA down, certificate valid: the unit does not fail, status says renewal-failing', async (t) => {
   if (skipWithoutSystemd(t) || lookSkipped(t)) return;
-  const ca = await startCa(t, VALID_MIN_DAYS * 86400 + 20);
-  const guest = await deployCompanion(t, {
-    server: ca.proxy.directoryUrl,
-    caBundle: ca.pebble.caBundlePath,
-    httpPort: ca.httpPort,
-    port: 8443,
-  });
-  // First order: security.acme's placeholder is due, lego orders (the CA is up).
-  const first = await guest.systemctl('start', ORDER);
-  assert.equal(first.code, 0, describeJournal(await guest.journal(ORDER)));
-  assert.equal((await statusOf(guest)).state, 'ok', describeJournal(await guest.journal(ORDER)));
-  await untilDue(guest);
+  const { ca, guest } = await orderedAndDue(t);
 
   await ca.proxy.setMode('refuse');
   const start = await guest.systemctl('start', ORDER);

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CERT_DIR,
-  deployCompanion,
-  lookSkipped,
-  ORDER,
-  showUnit,
-  startCa,
-  statusOf,
-  untilDue,
-  VALID_MIN_DAYS,
-} from './companion-kit.ts';
+import { CERT_DIR, lookSkipped, ORDER, orderedAndDue, showUnit, statusOf } from './companion-kit.ts';
 import { describeJournal, skipWithoutSystemd } from './scenario-kit.ts';
 
 /**
@@ -20,17 +10,8 @@ import { describeJournal, skipWithoutSystemd } from './scenario-kit.ts';
  */
 test('due, CA up: lego renews and status is ok', async (t) => {
   if (skipWithoutSystemd(t) || lookSkipped(t)) return;
-  const ca = await startCa(t, VALID_MIN_DAYS * 86400 + 20);
-  const guest = await deployCompanion(t, {
-    server: ca.proxy.directoryUrl,
-    caBundle: ca.pebble.caBundlePath,
-    httpPort: ca.httpPort,
-    port: 8443,
-  });
-  const first = await guest.systemctl('start', ORDER);
-  assert.equal(first.code, 0, describeJournal(await guest.journal(ORDER)));
+  const { ca, guest } = await orderedAndDue(t);
   const before = await guest.must(['cat', `${CERT_DIR}/fullchain.pem`]);
-  await untilDue(guest);
   const connections = ca.proxy.acceptCount;
 
   const start = await guest.systemctl('start', ORDER);

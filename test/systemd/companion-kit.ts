@@ -237,3 +237,35 @@ export async function finished(guest: Guest, unit: string): Promise<Record<strin
       : undefined;
   });
 }
+
+/** pebble (behind the counting front) and a guest whose units reach it, for the lego scenarios. */
+export async function deployWithCa(
+  t: TestContext,
+  validitySeconds: number,
+  d: Partial<CompanionDeployment> = {},
+): Promise<{ ca: Ca; guest: Guest }> {
+  const ca = await startCa(t, validitySeconds);
+  const guest = await deployCompanion(t, {
+    server: ca.proxy.directoryUrl,
+    caBundle: ca.pebble.caBundlePath,
+    httpPort: ca.httpPort,
+    port: 8443,
+    ...d,
+  });
+  return { ca, guest };
+}
+
+/**
+ * A certificate lego really ordered (from security.acme's placeholder, the CA up), with a lifetime
+ * 20 s longer than validMinDays, and then waited for until it is in its renewal window.
+ */
+export async function orderedAndDue(t: TestContext): Promise<{ ca: Ca; guest: Guest }> {
+  const { ca, guest } = await deployWithCa(t, VALID_MIN_DAYS * 86400 + 20);
+  const first = await guest.systemctl('start', ORDER);
+  const log = await guest.journal(ORDER);
+  if (first.code !== 0) throw new Error(`the first order failed:\n${log.map((e) => e.message).join('\n')}`);
+  const status = await statusOf(guest);
+  if (status.state !== 'ok') throw new Error(`after the first order status is ${status.state}`);
+  await untilDue(guest);
+  return { ca, guest };
+}

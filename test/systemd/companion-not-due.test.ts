@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  deployCompanion,
-  lookSkipped,
-  ORDER,
-  SERVICE,
-  showUnit,
-  startCa,
-  statusOf,
-  TIMER,
-} from './companion-kit.ts';
+import { deployWithCa, lookSkipped, ORDER, SERVICE, showUnit, statusOf, TIMER } from './companion-kit.ts';
 import { DAY, describeJournal, issuedCert, servedFingerprint, skipWithoutSystemd } from './scenario-kit.ts';
 
 /**
@@ -19,16 +10,9 @@ import { DAY, describeJournal, issuedCert, servedFingerprint, skipWithoutSystemd
  */
 test('not due: the renewal unit is skipped, lego never runs, 0 connections reach the CA', async (t) => {
   if (skipWithoutSystemd(t) || lookSkipped(t)) return;
-  const ca = await startCa(t, 90 * 86400);
   const cert = await issuedCert(new Date(Date.now() - 30 * DAY), new Date(Date.now() + 60 * DAY));
   const port = 8443;
-  const guest = await deployCompanion(t, {
-    server: ca.proxy.directoryUrl,
-    caBundle: ca.pebble.caBundlePath,
-    httpPort: ca.httpPort,
-    cert,
-    port,
-  });
+  const { ca, guest } = await deployWithCa(t, 90 * 86400, { cert, port });
 
   const start = await guest.systemctl('start', ORDER);
   assert.equal(start.code, 0, `${start.stdout}${start.stderr}`);
