@@ -55,7 +55,6 @@ let
     { force }:
     let
       ch = challengeOf cert;
-      # The standalone http-01 or tls-alpn-01 server's port (an address alone is 443 for tls-alpn-01).
       port =
         if ch.listenHTTP != null then
           v.listenPort ch.listenHTTP
@@ -180,11 +179,15 @@ let
     in
     builtins.substring 0 16 (
       builtins.hashString "sha256" (
-        builtins.toJSON {
-          domains = unique ([ cert.domain ] ++ cert.extraDomainNames);
-          inherit (cert) keyType server;
-          challenge = { inherit (ch) webroot listenHTTP dnsHook; };
-        }
+        builtins.toJSON (
+          {
+            domains = unique ([ cert.domain ] ++ cert.extraDomainNames);
+            inherit (cert) keyType server;
+            challenge = { inherit (ch) webroot listenHTTP dnsHook; };
+          }
+          # Only when set, so that hosts without a profile keep their fingerprint (no reissue).
+          // lib.optionalAttrs (cert.profile != null) { inherit (cert) profile; }
+        )
       )
     );
 

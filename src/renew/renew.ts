@@ -151,7 +151,7 @@ async function runRenewal(
     }
     for (const r of decision.reasons) log('info', `${settings.name}: renewal due: ${r.message}`);
     const deadlineMs = startedAt + budgetMs;
-    let serial: string;
+    let serial: string | null;
     try {
       serial = await orderAndInstall(settings, global, verdict, deadlineMs, ariOn, log);
     } catch (err) {
@@ -168,7 +168,7 @@ async function runRenewal(
     state = {
       ...recordSuccess(state, now),
       ariCheckNotBefore: new Date(now.getTime() + ARI_AFTER_ISSUANCE_SECONDS * 1000).toISOString(),
-      issued: { serial, profile: settings.profile ?? null },
+      issued: serial ? { serial, profile: settings.profile ?? null } : null,
     };
     saveState(global, settings.name, state, log);
     const hookFailures = await runHooksSafely(settings, log);
@@ -194,7 +194,7 @@ async function orderAndInstall(
   deadlineMs: number,
   ariOn: boolean,
   log: LogFn,
-): Promise<string> {
+): Promise<string | null> {
   const hmacKey = settings.eab ? readEabHmac(settings.eab.hmacFile) : undefined;
   const reuseKeyPem = settings.reuseKey ? existingKey(settings, verdict) : undefined;
   const { ariCertId } = await import('../acme/ari.ts');

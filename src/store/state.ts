@@ -157,7 +157,16 @@ function checkFields(data: Record<string, unknown>): { state: RenewalState; drop
   take('windowFallbackWarned', (v) =>
     typeof v === 'string' && /^[0-9A-Fa-f]{1,128}$/.test(v) ? v : undefined,
   );
+  take('issued', issuedRecord);
   return { state, dropped };
+}
+
+/** Serial as hex (at most 20 bytes by RFC 5280, some slack); profile a short token or null. */
+function issuedRecord(v: unknown): IssuedRecord | undefined {
+  if (!isObject(v) || typeof v.serial !== 'string' || !/^[0-9A-Fa-f]{1,64}$/.test(v.serial)) return undefined;
+  if (v.profile === null || v.profile === undefined) return { serial: v.serial, profile: null };
+  if (typeof v.profile !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v.profile)) return undefined;
+  return { serial: v.serial, profile: v.profile };
 }
 
 function ariState(v: unknown): AriState | undefined {

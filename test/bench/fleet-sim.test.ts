@@ -24,8 +24,9 @@ test('shipped timer + default rule: no 6-day (144 h) or 160-hour certificate exp
     assert.equal(r.expiredShare, 0, `${lifetimeHours} h`);
     // 96 h left at the renewal point - 72 h outage - up to 1 h timer and backoff: about a day.
     assert.ok(r.worstMarginHours > 20, `${lifetimeHours} h: worst margin ${r.worstMarginHours} h`);
-    // A fixed offset per host: the fleet's requests are spread over the whole day.
-    assert.ok(r.peakHourLoad < 1.3, `peak ${r.peakHourLoad}`);
+    // A fixed offset per host: the fleet's requests are spread over the whole day (1000 hosts:
+    // some noise; the old timer's busiest hour carries over twice the mean, see below).
+    assert.ok(r.peakHourLoad < 1.6, `peak ${r.peakHourLoad}`);
   }
 });
 

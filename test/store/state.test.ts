@@ -30,6 +30,7 @@ const good = {
     nextFetchNotBefore: '2026-06-01T06:00:00.000Z',
   },
   ariCheckNotBefore: null,
+  issued: { serial: '33A2AF92DDDE2C70', profile: 'shortlived' },
 };
 
 test('a well-formed state file reads back unchanged, no field dropped', () => {
@@ -51,6 +52,9 @@ test('every field is validated: each malformed one is dropped (reset), the other
     ['lastAttempt not a date', { lastAttempt: 'yesterday' }, 'lastAttempt'],
     ['lastError unknown class', { lastError: { ...good.lastError, class: 'boom' } }, 'lastError'],
     ['ariCheckNotBefore an object', { ariCheckNotBefore: {} }, 'ariCheckNotBefore'],
+    ['issued serial not hex', { issued: { serial: 'zz', profile: null } }, 'issued'],
+    ['issued profile with a newline', { issued: { ...good.issued, profile: 'a\nb' } }, 'issued'],
+    ['issued not an object', { issued: 7 }, 'issued'],
   ];
   for (const [what, patch, field] of cases) {
     const r = readRaw('bad', { ...good, ...patch });

@@ -34,11 +34,6 @@ export interface SolverContext {
   log: (level: 'info' | 'warning' | 'err', text: string) => void;
 }
 
-/** The ACME challenge type the configured solver answers (see challengeKind). */
-export function challengeType(challenge: Challenge): 'http-01' | 'dns-01' | 'tls-alpn-01' {
-  return challengeKind(challenge);
-}
-
 /**
  * A configuration that can never succeed, said before any network traffic: wildcard names are
  * validated only by dns-01 (RFC 8555 section 7.1.3). undefined when the request is fine.
