@@ -38,6 +38,15 @@ let
     lib.any (d: !(isOwnFile d.file) && builtins.isAttrs d.value && d.value ? ${svc}) serviceDefinitions
     && (services.${svc}.serviceConfig or { }) ? ExecStart;
 
+  # Names of security.acme certificates that use this webroot (trailing slashes ignored).
+  acmeWebrootUsers =
+    webroot:
+    attrNames (
+      lib.filterAttrs (
+        _: c: (c.webroot or null) != null && lib.removeSuffix "/" c.webroot == lib.removeSuffix "/" webroot
+      ) acmeCerts
+    );
+
   certAssertions =
     name: cert:
     let
@@ -111,6 +120,12 @@ let
       {
         assertion = !(acmeCerts ? ${name});
         message = "${showOption [ "security" "acme" "certs" name ]} and ${showOption [ "services" "certguard" "certs" name ]} both define the certificate ${builtins.toJSON name}: both would renew it and own its files. Keep one of them (to keep security.acme and only add certguard's preflight, see docs/nix.md).";
+      }
+      {
+        # Our tmpfiles rule gives <webroot>/.well-known/acme-challenge to the certguard user;
+        # security.acme's lego (the acme user) must chgrp the same directory.
+        assertion = ch.webroot == null || acmeWebrootUsers ch.webroot == [ ];
+        message = "${challengeWhere}.webroot = ${builtins.toJSON ch.webroot} is also the webroot of ${quoteAll (acmeWebrootUsers ch.webroot)} in security.acme.certs: both would own ${ch.webroot}/.well-known/acme-challenge. Give certguard its own webroot (the web server can serve both locations).";
       }
       {
         assertion = acmeCerts == { } || !(lib.hasPrefix "/var/lib/acme/" cert.directory || cert.directory == "/var/lib/acme");

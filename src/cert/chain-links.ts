@@ -46,8 +46,10 @@ export function issuerProblem(
   anchor: boolean,
 ): string | undefined {
   const f = fieldsOf(parent);
-  // basicConstraints itself: Node's `ca` is false also for a CA without keyCertSign.
-  if (!anchor && f.basicConstraints?.ca !== true) return `${where} is not a CA certificate`;
+  // basicConstraints itself when present (Node's `ca` is also false for a CA without
+  // keyCertSign, which deserves its own message); without it, OpenSSL's rule (v1 self-signed roots).
+  const ca = f.basicConstraints ? f.basicConstraints.ca : parent.ca;
+  if (!anchor && !ca) return `${where} is not a CA certificate`;
   if (f.keyUsage && !f.keyUsage.has(KEY_CERT_SIGN))
     return `${where} may not sign certificates (its key usage lacks keyCertSign)`;
   const pathLen = f.basicConstraints?.pathLen;

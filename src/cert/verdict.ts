@@ -156,7 +156,7 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
     const path = trustPath(leaf, issuers, ev.trust.anchors, now);
     // A placeholder is trusted by no client by design (it only lets the service start, and is
     // renewed at once): it stays as usable as it is without trust, with the finding as a warning.
-    if (path.problem && isPlaceholder(leaf)) warnings.push({ code: 'untrusted', message: path.problem });
+    if (path.problem && verdict.placeholder) warnings.push({ code: 'untrusted', message: path.problem });
     else if (path.problem) reasons.push({ code: 'untrusted', message: path.problem });
     else cas = path.cas;
   }

@@ -231,3 +231,20 @@ test('dnsHook takes a derivation (pkgs.writeShellScript), a package with a main 
   assert.match(json.certs.bin!.dnsHook, /^\/nix\/store\/[0-9a-f]{32}-dns-hook-bin\/bin\/dns-hook-bin$/);
   assert.equal(json.certs.text!.dnsHook, '/run/current-system/sw/bin/hook');
 });
+
+test('a webroot shared with a security.acme certificate is refused (both would own its acme-challenge)', (t) => {
+  const env = requireNixos(t);
+  if (!env) return;
+  const failed = (acmeWebroot: string) =>
+    evalNixos(env, {
+      withAcme: true,
+      configuration: { ...HOST, security: acme({ 'other.org': { webroot: acmeWebroot } }) },
+    }).failedAssertions;
+  const refused = failed('/var/lib/acme-challenge/');
+  assert.equal(refused.length, 1, refused.join('\n'));
+  assert.match(
+    refused[0]!,
+    /services\.certguard\.defaults\.webroot = "\/var\/lib\/acme-challenge" is also the webroot of "other\.org"/,
+  );
+  assert.deepEqual(failed('/var/lib/acme/acme-challenge'), []);
+});

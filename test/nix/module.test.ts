@@ -368,6 +368,10 @@ test('every option is documented: description, type, default, and an example for
       assert.notEqual(d.example, null, `${d.name} (${d.type}): no example`);
     }
   }
+  // Prose defaults are Markdown (literalMD), not a Nix expression that does not evaluate.
+  const pkg = docs.find((d) => d.name === 'services.certguard.package')!;
+  assert.match(pkg.default!, /npmRegistry/);
+  assert.ok(names.includes('services.certguard.acceptTerms'));
   // Per-certificate options show where their default comes from.
   const email = docs.find((d) => d.name === 'services.certguard.certs.<name>.email')!;
   assert.equal(email.default, 'config.services.certguard.defaults.email');

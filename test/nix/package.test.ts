@@ -40,15 +40,20 @@ test('package.nix: version from package.json, npm build, both executables wrappe
   assert.equal(p.npmConfigHook, '/nix/store/00000000000000000000000000000000-npm-config-hook');
   assert.equal(p.mainProgram, 'certguard');
   assert.deepEqual(p.nativeBuildInputs, ['/nix/store/00000000000000000000000000000000-make-wrapper']);
-  // Every executable package.json declares is wrapped, running its dist bundle with the given nodejs.
+  // Every executable package.json declares is wrapped, running its dist bundle with the given
+  // nodejs; the bundle's extension is package.json's (one for both).
+  const exts = new Set<string>();
   for (const [exe, file] of Object.entries(pkgJson.bin)) {
-    assert.match(file, /^dist\/[\w-]+\.mjs$/);
-    assert.ok(file === `dist/${exe}.mjs`, `${exe} -> ${file} matches the wrapper's naming`);
+    const m = /^dist\/([\w-]+)\.(mjs|cjs|js)$/.exec(file);
+    assert.ok(m, `${exe} -> ${file}: a bundle in dist/`);
+    assert.equal(m[1], exe, `${exe} -> ${file} matches the wrapper's naming`);
+    exts.add(m[2]!);
     assert.match(p.installPhase, new RegExp(`for exe in [^;]*\\b${exe}\\b`));
   }
+  assert.equal(exts.size, 1, 'one extension for every bundle');
   assert.ok(
     p.installPhase.includes(
-      `makeWrapper ${NODE} $out/bin/$exe \\\n    --add-flags $out/lib/certguard/dist/$exe.mjs`,
+      `makeWrapper ${NODE} $out/bin/$exe \\\n    --add-flags $out/lib/certguard/dist/$exe.${[...exts][0]}`,
     ),
     p.installPhase,
   );

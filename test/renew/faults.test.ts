@@ -4,7 +4,7 @@
  * pair untouched and still matching. The ACME layer's own fault tests check the messages in depth.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
@@ -257,6 +257,34 @@ describe('a bad certificate from the CA is never installed', {
       assert.equal(after.state.consecutiveFailures, 0);
     });
   }
+
+  test('trust set: a certificate chaining to another root is never installed (untrusted); the real root passes', async () => {
+    // The staging-in-production mistake: pebble's chain is sound but its root is not in the bundle.
+    writeFileSync(join(root, 'prod-bundle.pem'), ca.certPem);
+    const settings: CertSettings = {
+      ...pebbleSettings(pebble, root, { server: proxy.directoryUrl }, 'bad-untrusted'),
+      trust: join(root, 'prod-bundle.pem'),
+    };
+    proxy.rewriteCertificate(undefined);
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: false, ari: false, log: l.log });
+    assert.equal(o.exitCode, 1, l.text());
+    assert.equal(o.failure?.class, 'bad-certificate');
+    assert.deepEqual(o.failure?.reasons, ['untrusted']);
+    assert.match(o.failure!.message, /which is not a trust anchor in .*prod-bundle\.pem/);
+    assert.equal(existsSync(join(settings.directory, 'fullchain.pem')), false);
+    // With pebble's own root as the anchor the same order result is installed.
+    writeFileSync(join(root, 'pebble-root.pem'), await pebble.rootPem());
+    const good = await renewCertificate(
+      {
+        ...pebbleSettings(pebble, root, { server: proxy.directoryUrl }, 'good-trusted'),
+        trust: join(root, 'pebble-root.pem'),
+      },
+      globalFor(root),
+      { force: false, ari: false, log: l.log },
+    );
+    assert.equal(good.action, 'renewed', l.text());
+  });
 
   test('nothing installed and the CA certificate too short: exit 1, nothing written, backoff', async () => {
     const settings: CertSettings = {
