@@ -1,6 +1,6 @@
 import { domainProblem, normalizeName } from '../cert/names.ts';
 import { UsageError } from '../exit-codes.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration, WAIT_RULE } from './duration.ts';
 import { type Rfc2136Settings, TSIG_ALGORITHM_NAMES, type TsigAlgorithm } from './settings.ts';
 
 /** `rfc2136` as written in the config file (`defaults` or a certificate). */
@@ -62,7 +62,7 @@ const RFC2136_FIELDS: Record<keyof RawRfc2136, { check: Check; required: boolean
     required: false,
   },
   secretFile: { check: nonEmpty, required: true },
-  propagationTimeout: { check: (v, where) => void parseDuration(v, where), required: false },
+  propagationTimeout: { check: (v, where) => void parseDuration(v, where, WAIT_RULE), required: false },
 };
 
 /** Checks an `rfc2136` object field by field; the message names the field to fix. */
@@ -89,6 +89,12 @@ export function rfc2136Settings(raw: RawRfc2136, domains: string[], where: strin
   const zone = normalizeName(raw.zone!)!;
   for (const d of domains) {
     const name = normalizeName(d.replace(/^\*\./, ''));
+    // normalizeName leaves IPv4 dotted and IPv6 with colons; a DNS name has neither form.
+    if (name !== undefined && (/^[\d.]+$/.test(name) || name.includes(':'))) {
+      throw new UsageError(
+        `${where}: ${d} is an IP address: dns-01 cannot validate it (use http-01 or tls-alpn-01)`,
+      );
+    }
     if (name !== undefined && name !== zone && !name.endsWith(`.${zone}`)) {
       throw new UsageError(`${where}.zone: ${d} is not inside the zone ${zone}`);
     }
@@ -103,7 +109,7 @@ export function rfc2136Settings(raw: RawRfc2136, domains: string[], where: strin
     propagationTimeoutSeconds:
       raw.propagationTimeout === undefined
         ? DEFAULT_PROPAGATION_TIMEOUT
-        : parseDuration(raw.propagationTimeout, `${where}.propagationTimeout`),
+        : parseDuration(raw.propagationTimeout, `${where}.propagationTimeout`, WAIT_RULE),
   };
 }
 

@@ -71,6 +71,10 @@ test('resolved: defaults filled in, names outside the zone refused, one challeng
     /w\.rfc2136\.zone: example\.net is not inside the zone example\.com/,
   );
   assert.throws(
+    () => resolveCert('c', [{ domains: ['example.com', '192.0.2.1'], rfc2136: RFC }], 'w'),
+    /w\.rfc2136: 192\.0\.2\.1 is an IP address: dns-01 cannot validate it/,
+  );
+  assert.throws(
     () => resolveCert('c', [{ domains: ['notexample.com'], rfc2136: RFC }], 'w'),
     /not inside the zone/,
   );

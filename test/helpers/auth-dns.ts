@@ -1,5 +1,5 @@
 /**
- * Real authoritative DNS servers for tests: Debian's knotd or BIND's named on 127.0.0.1 at a free
+ * Real authoritative DNS servers for tests: Debian's knotd, BIND's named or PowerDNS on 127.0.0.1 at a free
  * port, serving one zone that accepts TSIG-signed dynamic updates, stopped by PID. `kdig` (Knot's
  * own client, not our code) answers what the zone holds.
  */
@@ -10,14 +10,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Child, freePort, startChild, stopChild } from './pebble.ts';
 
-const KNOTD = '/usr/sbin/knotd';
-const NAMED = '/usr/sbin/named';
 const KDIG = '/usr/bin/kdig';
+const PDNS_SCHEMA = '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql';
 
-export type AuthServerKind = 'knot' | 'bind';
+export type AuthServerKind = 'knot' | 'bind' | 'pdns';
+
+/** What every server's configuration is made of. */
+interface ZoneSetup {
+  dir: string;
+  port: number;
+  zone: string;
+  keyName: string;
+  algorithm: string;
+  secret: string;
+}
+type ConfigFn = (z: ZoneSetup) => string;
+
+/** How each server is configured and started; `prepare` runs once before the first start. */
+const KINDS: Record<
+  AuthServerKind,
+  { needs: string[]; config: ConfigFn; args: (dir: string, conf: string) => string[]; prepare?: PrepareFn }
+> = {
+  knot: { needs: ['/usr/sbin/knotd'], config: knotConfig, args: (_dir, conf) => ['-c', conf] },
+  bind: { needs: ['/usr/sbin/named'], config: namedConfig, args: (_dir, conf) => ['-g', '-c', conf] },
+  pdns: {
+    needs: ['/usr/sbin/pdns_server', '/usr/bin/pdnsutil', '/usr/bin/sqlite3', PDNS_SCHEMA],
+    config: pdnsConfig,
+    args: (dir) => [
+      `--config-dir=${dir}`,
+      '--daemon=no',
+      '--guardian=no',
+      '--disable-syslog',
+      '--write-pid=no',
+    ],
+    prepare: pdnsPrepare,
+  },
+};
 
 export function authServerAvailable(kind: AuthServerKind): boolean {
-  return existsSync(kind === 'knot' ? KNOTD : NAMED) && existsSync(KDIG);
+  return [...KINDS[kind].needs, KDIG].every((f) => existsSync(f));
 }
 
 export function knotAvailable(): boolean {
@@ -42,14 +73,7 @@ export function startKnot(opts: AuthServerOptions = {}): Promise<AuthServer> {
   return startAuthServer('knot', opts);
 }
 
-function knotConfig(
-  dir: string,
-  port: number,
-  zone: string,
-  keyName: string,
-  algorithm: string,
-  secret: string,
-) {
+function knotConfig({ dir, port, zone, keyName, algorithm, secret }: ZoneSetup) {
   return [
     'server:',
     `    rundir: ${dir}`,
@@ -77,14 +101,7 @@ function knotConfig(
 }
 
 /** BIND with the narrow update-policy docs/acme.md recommends (TXT records under the zone only). */
-function namedConfig(
-  dir: string,
-  port: number,
-  zone: string,
-  keyName: string,
-  algorithm: string,
-  secret: string,
-) {
+function namedConfig({ dir, port, zone, keyName, algorithm, secret }: ZoneSetup) {
   return `options {
   directory "${dir}";
   listen-on port ${port} { 127.0.0.1; };
@@ -102,6 +119,41 @@ zone "${zone}" {
   update-policy { grant ${keyName} subdomain ${zone}. TXT; };
 };
 `;
+}
+
+type PrepareFn = (z: ZoneSetup) => void;
+
+/** PowerDNS with its sqlite backend (the bind backend cannot take updates); writes TXT under zone. */
+function pdnsConfig({ dir, port }: ZoneSetup): string {
+  return [
+    'launch=gsqlite3',
+    `gsqlite3-database=${join(dir, 'pdns.db')}`,
+    'local-address=127.0.0.1',
+    `local-port=${port}`,
+    'dnsupdate=yes',
+    'allow-dnsupdate-from=127.0.0.0/8',
+    `socket-dir=${dir}`,
+    'webserver=no',
+    'api=no',
+    '',
+  ].join('\n');
+}
+
+function pdnsPrepare(z: ZoneSetup): void {
+  const { dir, zone, keyName, algorithm, secret } = z;
+  writeFileSync(join(dir, 'pdns.conf'), pdnsConfig({ ...z, port: 53 }));
+  execFileSync('/usr/bin/sqlite3', [join(dir, 'pdns.db')], {
+    input: readFileSync(PDNS_SCHEMA),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const util = (...a: string[]) =>
+    execFileSync('/usr/bin/pdnsutil', [`--config-dir=${dir}`, ...a], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 20_000,
+    });
+  util('load-zone', zone, join(dir, `${zone}.zone`));
+  util('import-tsig-key', keyName, algorithm, secret);
+  util('set-meta', zone, 'TSIG-ALLOW-DNSUPDATE', keyName);
 }
 
 export interface AuthServerOptions {
@@ -135,20 +187,14 @@ export async function startAuthServer(
       '',
     ].join('\n'),
   );
+  const spec = KINDS[kind];
+  spec.prepare?.({ dir, port: 53, zone, keyName, algorithm, secret });
   for (let attempt = 0; ; attempt++) {
     const port = await freePort(true);
-    const conf = join(dir, `${kind}.conf`);
-    writeFileSync(
-      conf,
-      (kind === 'knot' ? knotConfig : namedConfig)(dir, port, zone, keyName, algorithm, secret),
-    );
+    const conf = join(dir, kind === 'pdns' ? 'pdns.conf' : `${kind}.conf`);
+    writeFileSync(conf, spec.config({ dir, port, zone, keyName, algorithm, secret }));
     const logPath = join(dir, `${kind}-${attempt}.log`);
-    const child = startChild(
-      kind === 'knot' ? KNOTD : NAMED,
-      kind === 'knot' ? ['-c', conf] : ['-g', '-c', conf],
-      process.env,
-      logPath,
-    );
+    const child = startChild(spec.needs[0]!, spec.args(dir, conf), process.env, logPath);
     const up = await waitServing(child, port, zone);
     if (!up) {
       await stopChild(child);

@@ -67,11 +67,15 @@ test('listenTLSALPN: tlsAlpnListen in the JSON, CAP_NET_BIND_SERVICE for port 44
   const parsed = parseConfig(r.etc['certguard/certguard.json']!, 'generated');
   const s = resolveCert('example.org', [parsed.certs['example.org']!], 'generated');
   assert.deepEqual(s.challenge, { type: 'tls-alpn', listen: ':443' });
-  const caps = (n: string) => r.services[`certguard-renew-${n}`]!.serviceConfig.CapabilityBoundingSet;
-  assert.deepEqual(caps('example.org'), ['CAP_NET_BIND_SERVICE']);
-  assert.deepEqual(caps('high'), ['']);
+  const caps = (n: string) => {
+    const sc = r.services[`certguard-renew-${n}`]!.serviceConfig;
+    return [sc.CapabilityBoundingSet, sc.AmbientCapabilities];
+  };
+  const bind = [['CAP_NET_BIND_SERVICE'], ['CAP_NET_BIND_SERVICE']];
+  assert.deepEqual(caps('example.org'), bind);
+  assert.deepEqual(caps('high'), [[''], []]);
   // An address alone means port 443, as for the CLI.
-  assert.deepEqual(caps('bare'), ['CAP_NET_BIND_SERVICE']);
+  assert.deepEqual(caps('bare'), bind);
   const bare = resolveCert('bare', [parsed.certs.bare!], 'generated');
   assert.deepEqual(bare.challenge, { type: 'tls-alpn', listen: '[::]:443' });
 });

@@ -53,7 +53,9 @@ export function updateProblem(rcode: number, tsigErr: string | undefined, zone: 
   if (tsigErr === 'BADTIME')
     return `${name}/BADTIME: this machine's clock differs from the server's by over 5 minutes`;
   if (tsigErr) return `${name}/${tsigErr}`;
-  if (rcode === 5) return `REFUSED: the key may not update ${zone} (check the server's update ACL/policy)`;
+  // PowerDNS answers a wrong secret with a plain REFUSED too, without a TSIG error.
+  if (rcode === 5)
+    return `REFUSED: the server does not let this key update ${zone} (its update ACL/policy, or a wrong TSIG secret for PowerDNS)`;
   if (rcode === 9) return `NOTAUTH: the server is not authoritative for ${zone}`;
   if (rcode === 10) return `NOTZONE: the record is outside ${zone}`;
   return name;

@@ -21,10 +21,14 @@ import { tempDir } from '../../helpers/fixtures.ts';
 import { type Pebble, pebbleAvailable, startPebble } from '../../helpers/pebble.ts';
 import { runRenew } from '../../helpers/run-renew.ts';
 
-/** Knot with hmac-sha256, BIND with hmac-sha512: both servers, two algorithms. */
-const SERVERS: [AuthServerKind, 'hmac-sha256' | 'hmac-sha512', string][] = [
-  ['knot', 'hmac-sha256', 'knot knot-dnsutils'],
-  ['bind', 'hmac-sha512', 'bind9 knot-dnsutils'],
+/**
+ * Knot with hmac-sha256, BIND with hmac-sha512, PowerDNS with hmac-sha384. Knot and BIND refuse a
+ * wrong secret or key with the TSIG error (RFC 8945); PowerDNS answers a plain REFUSED.
+ */
+const SERVERS: [AuthServerKind, 'hmac-sha256' | 'hmac-sha512' | 'hmac-sha384', string, RegExp, RegExp][] = [
+  ['knot', 'hmac-sha256', 'knot knot-dnsutils', /NOTAUTH\/BADSIG: the TSIG secret is wrong/, /BADKEY/],
+  ['bind', 'hmac-sha512', 'bind9 knot-dnsutils', /NOTAUTH\/BADSIG: the TSIG secret is wrong/, /BADKEY/],
+  ['pdns', 'hmac-sha384', 'pdns-server pdns-backend-sqlite3 sqlite3 knot-dnsutils', /REFUSED/, /REFUSED/],
 ];
 
 function serverSkip(kind: AuthServerKind, packages: string, pebbleToo = false): false | string {
@@ -46,7 +50,10 @@ test('the server answer as a sentence naming the fix', () => {
   assert.equal(updateProblem(0, undefined, 'zone.test.'), undefined);
   assert.match(updateProblem(9, 'BADSIG', 'zone.test.')!, /NOTAUTH\/BADSIG: the TSIG secret is wrong/);
   assert.match(updateProblem(9, 'BADKEY', 'zone.test.')!, /does not know this TSIG key/);
-  assert.match(updateProblem(5, undefined, 'zone.test.')!, /REFUSED: the key may not update zone\.test\./);
+  assert.match(
+    updateProblem(5, undefined, 'zone.test.')!,
+    /REFUSED: the server does not let this key update zone\.test\./,
+  );
   assert.match(updateProblem(10, undefined, 'zone.test.')!, /NOTZONE/);
 });
 
@@ -74,7 +81,7 @@ test('secret files: base64 line, BIND tsig-keygen and Knot keymgr formats, crede
   }
 });
 
-for (const [kind, algorithm, packages] of SERVERS)
+for (const [kind, algorithm, packages, wrongSecret, unknownKey] of SERVERS)
   describe(`RFC 2136 against ${kind} (${algorithm})`, { skip: serverSkip(kind, packages) }, () => {
     let knot: AuthServer;
     let tmp: { dir: string; cleanup: () => void };
@@ -120,20 +127,20 @@ for (const [kind, algorithm, packages] of SERVERS)
       assert.ok(!lines.join('\n').includes(knot.secret), 'the secret never reaches the log');
     });
 
-    test('a wrong secret is BADSIG and leaves nothing behind; an unknown key is BADKEY', async () => {
+    test('a wrong secret and an unknown key are refused and leave nothing behind', async () => {
       const wrong = new Rfc2136Solver(settings({ secretFile: join(tmp.dir, 'wrong') }), context([]));
       await wrong.start();
       const task = { domain: 'www.zone.test', token: 't', value: 'never-added' };
       await assert.rejects(
         wrong.present(task),
-        /refused to add TXT _acme-challenge\.www\.zone\.test\.: NOTAUTH\/BADSIG/,
+        new RegExp(`refused to add TXT _acme-challenge\\.www\\.zone\\.test\\.: ${wrongSecret.source}`),
       );
       await wrong.cleanup(task);
       assert.deepEqual(knot.txt('_acme-challenge.www.zone.test.'), []);
 
       const unknown = new Rfc2136Solver(settings({ keyName: 'nobody' }), context([]));
       await unknown.start();
-      await assert.rejects(unknown.present(task), /BADKEY/);
+      await assert.rejects(unknown.present(task), unknownKey);
     });
 
     test('a secret file that cannot be read fails before any packet is sent', () => {
@@ -202,7 +209,7 @@ test('an authoritative server that never answers is logged and skipped; the othe
   }
 });
 
-for (const [kind, algorithm, packages] of SERVERS)
+for (const [kind, algorithm, packages, wrongSecret] of SERVERS)
   describe(`certguard renew: a wildcard certificate through ${kind} and pebble`, {
     skip: serverSkip(kind, packages, true),
   }, () => {
@@ -262,10 +269,10 @@ for (const [kind, algorithm, packages] of SERVERS)
       assert.ok(!r.out.includes(knot.secret));
     });
 
-    test('a wrong TSIG secret: exit 1 naming BADSIG, no certificate, no record left', async () => {
+    test('a wrong TSIG secret: exit 1 naming the refusal, no certificate, no record left', async () => {
       const r = await runRenew(args('bad', join(tmp.dir, 'wrong')));
       assert.equal(r.code, 1, r.out);
-      assert.match(r.out, /NOTAUTH\/BADSIG: the TSIG secret is wrong/);
+      assert.match(r.out, wrongSecret);
       assert.deepEqual(knot.txt('_acme-challenge.zone.test.'), []);
     });
 

@@ -155,6 +155,16 @@ describe('certguard renew --tls-alpn-listen, validated by pebble', { skip: pebbl
     await assert.rejects(handshake(pebble.tlsPort, 'alpn.example.com', ['acme-tls/1']), /ECONNREFUSED/);
   });
 
+  test('an IP certificate (RFC 8738): pebble asks for the reverse name, the SAN is the address', async () => {
+    const a = args('ip', `127.0.0.1:${pebble.tlsPort}`);
+    const i = a.indexOf('--domain');
+    const r = await runRenew([...a.slice(0, i), '--domain', '127.0.0.1', ...a.slice(i + 4)]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /127\.0\.0\.1: tls-alpn-01 validated/);
+    const leaf = new X509Certificate(readFileSync(join(tmp.dir, 'ip', 'cert.pem')));
+    assert.match(leaf.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+  });
+
   test('nothing on the port the CA connects to: the CA says so, exit 1', async () => {
     const elsewhere = await freePort();
     const r = await runRenew(args('miss', `127.0.0.1:${elsewhere}`));
