@@ -2,6 +2,7 @@ import { domainProblem } from '../cert/names.ts';
 import { readBounded } from '../cert/read-file.ts';
 import { UsageError } from '../exit-codes.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
+import { FIELD_CHECKS } from './field-checks.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
@@ -146,7 +147,9 @@ function checkEntry(entry: unknown, where: string): RawCertEntry {
  * `defaults.renewBefore` (and for every certificate), not later as the field of whichever
  * certificate happened to be resolved first.
  */
-function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
+export function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
+  const problem = Object.hasOwn(FIELD_CHECKS, key) ? FIELD_CHECKS[key]!(value) : undefined;
+  if (problem) throw new UsageError(`${where}: ${problem}`);
   switch (key) {
     case 'minValidity':
       parseDuration(value, where, VALIDITY_RULE);

@@ -4,8 +4,10 @@ import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
+import { renewFileProblems } from '../config/field-checks.ts';
 import type { CertSettings, GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
+import { cleanText } from '../output/sanitize.ts';
 import { generationContents, installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
 import {
@@ -103,6 +105,7 @@ async function runRenewal(
   let decision = decide(settings, verdict, state, opts.force, now, ariOn);
 
   if (!decision.due && ariOn && ariQueryDue(state, verdict, now)) {
+    checkRenewFiles(settings);
     // Write the answer only under the lock; if another run holds it, it is renewing anyway.
     const lock = await tryLock(global, settings.name, 0).catch(() => undefined);
     if (lock) {
@@ -117,6 +120,7 @@ async function runRenewal(
     }
   }
   if (!decision.due) return notDue(verdict, decision);
+  checkRenewFiles(settings);
 
   const blocked = opts.force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
   if (blocked) return backoffOutcome(verdict, state, decision, blocked);
@@ -220,7 +224,8 @@ async function orderAndInstall(
       connectTimeoutMs: Math.max(500, Math.min(5000, remaining / 4)),
       maxAttempts: 3,
     },
-    log,
+    // The ACME layer's lines quote the CA: control characters escaped before anyone sees them.
+    log: (level, text) => log(level, cleanText(text)),
   });
   // The new files are judged exactly as the preflight will judge them once installed: a CA that
   // answers with an expired, not-yet-valid, badly chained or too short certificate must never
@@ -286,6 +291,17 @@ export function checkRenewSettings(settings: CertSettings): void {
 /** What the backoff rules need to know about the installed certificate. */
 function usableSeconds(verdict: Verdict): number | null {
   return verdict.usable ? verdict.remainingSeconds : null;
+}
+
+/**
+ * The files renew needs (DNS hook, CA bundle), checked before the first network contact of a run
+ * that will talk to the CA: a missing one is a configuration error (exit 2) naming the field, not
+ * an order that fails half-way and backs off. Not-due runs skip it (no cost on the timer's path).
+ */
+function checkRenewFiles(settings: CertSettings): void {
+  const hook = settings.challenge?.type === 'dns' ? settings.challenge.hook : undefined;
+  const [problem] = renewFileProblems({ dnsHook: hook, caBundle: settings.caBundle });
+  if (problem) throw new UsageError(`${settings.name}: ${problem[0]}: ${problem[1]}`);
 }
 
 function decide(

@@ -118,6 +118,25 @@ describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebb
     assert.equal(proxy.acceptCount, before);
   });
 
+  test('terminal escapes in a problem detail are escaped in the outcome, the state and the log', async () => {
+    const settings = await installed('escapes');
+    await proxy.setMode({ status: 500, detail: 'oops\u001b[2K\r\u001b[32mrenewed OK\u009b' });
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: false, log: l.log });
+    await proxy.setMode('pass');
+    assert.equal(o.exitCode, 75, l.text());
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    const raw = /[\u0000-\u001f\u007f-\u009f]/;
+    assert.match(o.failure!.message, /oops\\x1b\[2K/);
+    assert.doesNotMatch(o.failure!.message, raw);
+    assert.doesNotMatch(l.text().replaceAll('\n', ' '), raw);
+    const st = JSON.parse(
+      readFileSync(join(globalFor(root).stateDirectory, 'certs', 'escapes.json'), 'utf8'),
+    ) as { lastError: { message: string } };
+    assert.match(st.lastError.message, /oops\\x1b\[2K/);
+    assert.doesNotMatch(st.lastError.message, raw);
+  });
+
   test('a challenge that fails (nothing serves the token): challenge-failed, soft failure', async () => {
     // A pebble that really validates, and a webroot nobody serves.
     const strict = await startPebble({ challtestsrv: true });
