@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readBounded } from '../cert/read-file.ts';
+import { readBounded, readOwnFile } from '../cert/read-file.ts';
 import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
@@ -256,11 +256,18 @@ async function orderAndInstall(
   log('info', `${settings.name}: installed the new certificate (serial ${candidate.serial?.toLowerCase()})`);
 }
 
-/** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
+/**
+ * `--reuse-key`: keep the installed key if it is readable and of the configured type. The key is
+ * certified and installed group-readable again, so it is read without following planted links and
+ * only if it is a regular file owned by us (readOwnFile): anything else is refused loudly, never
+ * quietly replaced by whatever a link points at.
+ */
 function existingKey(settings: CertSettings, verdict: Verdict): string | undefined {
   if (!settings.keyFile || verdict.keyType !== settings.keyType) return undefined;
-  const read = readBounded(settings.keyFile);
-  return read.ok ? read.data.toString('utf8') : undefined;
+  const read = readOwnFile(settings.keyFile, { owners: [process.getuid?.() ?? 0] });
+  if (read.ok) return read.data.toString('utf8');
+  if (read.code === 'missing') return undefined;
+  throw new RenewFailure('local-io', `reuseKey: ${read.message}`);
 }
 
 async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<string[]> {
