@@ -4,7 +4,7 @@
  * pair untouched and still matching. The ACME layer's own fault tests check the messages in depth.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
@@ -116,6 +116,20 @@ describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebb
     );
     assert.equal(again.action, 'backoff');
     assert.equal(proxy.acceptCount, before);
+  });
+
+  test('reuseKey through a planted key.pem link: refused (local-io), the linked key never certified', async () => {
+    const settings = { ...(await installed('planted')), reuseKey: true };
+    const secret = join(root, 'root-only.key');
+    writeFileSync(secret, readFileSync(join(settings.directory, 'key.pem')), { mode: 0o600 });
+    rmSync(join(settings.directory, 'key.pem'));
+    symlinkSync(secret, join(settings.directory, 'key.pem'));
+    const orders = proxy.finalizeCount;
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: false, log: l.log });
+    assert.equal(o.failure?.class, 'local-io', l.text());
+    assert.match(o.failure!.message, /reuseKey: .*key\.pem is a symbolic link certguard did not create/);
+    assert.equal(proxy.finalizeCount, orders, 'no order with that key');
   });
 
   test('terminal escapes in a problem detail are escaped in the outcome, the state and the log', async () => {
