@@ -118,6 +118,28 @@ describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebb
     assert.equal(proxy.acceptCount, before);
   });
 
+  test('a malformed state file (ari a string, consecutiveFailures "x") never stops a run: 75, one warning', async () => {
+    const settings = await installed('malformed');
+    const path = join(globalFor(root).stateDirectory, 'certs', 'malformed.json');
+    const st = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(
+      path,
+      JSON.stringify({ ...st, ari: 'x', consecutiveFailures: 'x', nextAttemptNotBefore: 7 }),
+    );
+    await proxy.setMode('refuse');
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: true, log: l.log });
+    await proxy.setMode('pass');
+    assert.equal(o.exitCode, 75, l.text());
+    assert.equal(o.failure?.class, 'ca-unreachable');
+    const warnings = l.lines.filter((x) => /ignoring malformed/.test(x.text));
+    assert.equal(warnings.length, 1, l.text());
+    assert.match(warnings[0]!.text, /malformed nextAttemptNotBefore, consecutiveFailures, ari /);
+    const after = readState(globalFor(root).stateDirectory, 'malformed');
+    assert.ok(after.ok && after.dropped === undefined, 'rewritten well-formed');
+    assert.equal(after.ok && after.state.consecutiveFailures, 1);
+  });
+
   test('reuseKey through a planted key.pem link: refused (local-io), the linked key never certified', async () => {
     const settings = { ...(await installed('planted')), reuseKey: true };
     const secret = join(root, 'root-only.key');
