@@ -5,25 +5,41 @@
 // command alike. Wall time from a monotonic clock around each spawn, CPU time from bash's
 // `times`, peak RSS from GNU time's %M. Needs bash, GNU time (/usr/bin/time) and openssl.
 //
-//   npm run build && node bench/preflight.mjs [--runs 30] [--json]
+//   npm run build && node bench/preflight.mjs [--runs 30] [--json] [--baseline DIR]
 //
-// A bare Node script doing only the same node:crypto calls is measured too: the least any Node
-// implementation of this check pays, which tells certguard's own cost from the runtime's.
+// A bare Node script (CommonJS, as the executables are) doing only the same node:crypto calls is
+// measured too: the least any Node implementation of this check pays, which tells certguard's own
+// cost from the runtime's. --baseline DIR adds the preflight of another build (an older dist/,
+// certguard-preflight.cjs or .mjs) to the same interleaved run, for a before/after comparison.
+// --instructions also runs each command once under valgrind (callgrind) and reports the number of
+// instructions it executed: slow (~30 s a command), but hardly disturbed by other load on the
+// machine, which makes wall times noisy on a shared host.
 // Fixtures (leaf + chain, a 100-SAN leaf, a 4-certificate chain) are generated with openssl in a
 // temporary directory that is removed at the end.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
 const asJson = args.includes('--json');
+const withInstructions = args.includes('--instructions');
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
-const PREFLIGHT = join(dist, 'certguard-preflight.mjs');
-const CERTGUARD = join(dist, 'certguard.mjs');
+const PREFLIGHT = join(dist, 'certguard-preflight.cjs');
+const CERTGUARD = join(dist, 'certguard.cjs');
 const TIME = '/usr/bin/time';
+const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+const BASELINE =
+  baselineDir &&
+  ['certguard-preflight.cjs', 'certguard-preflight.mjs']
+    .map((f) => join(baselineDir, f))
+    .find((f) => existsSync(f));
+if (baselineDir && !BASELINE) {
+  console.error(`bench: no certguard-preflight.cjs or .mjs in ${baselineDir}`);
+  process.exit(2);
+}
 
 for (const [path, hint] of [
   [PREFLIGHT, 'run `npm run build` first'],
@@ -75,6 +91,14 @@ try {
       name: 'certguard check, valid cert + chain + key',
       argv: [node, CERTGUARD, 'check', '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
     },
+    ...(BASELINE
+      ? [
+          {
+            name: `baseline ${BASELINE}, valid cert + chain + key`,
+            argv: [node, BASELINE, '--cert', f.fullchain, '--key', f.key, '--domain', 'example.com'],
+          },
+        ]
+      : []),
     {
       // Reference: the least any Node program doing this check must pay (node:crypto + the calls).
       name: 'reference: bare node:crypto script, same checks',
@@ -109,6 +133,9 @@ try {
     }
   }
 
+  const loadAfterWall = loadavg();
+  const instructions = new Map(withInstructions ? commands.map((c) => [c, countInstructions(c.argv)]) : []);
+
   const floor = commands.find((c) => c.floor);
   const floorWall = median(samples.get(floor).wall);
   const floorRss = median(samples.get(floor).rss);
@@ -131,10 +158,17 @@ try {
       peakRssKiB: rss,
       rssRatio: round(rss / floorRss, 2),
       meetsTarget: c.target ? wall / floorWall <= 1.15 && rss / floorRss <= 1.3 : undefined,
+      ...(withInstructions
+        ? {
+            instructions: instructions.get(c),
+            insRatio: round(instructions.get(c) / instructions.get(floor), 3),
+          }
+        : {}),
     };
   });
+  const load = loadAfterWall.map((l) => l.toFixed(2)).join(' ');
   if (asJson) {
-    console.log(JSON.stringify({ runs, node: process.version, rows }, null, 2));
+    console.log(JSON.stringify({ runs, node: process.version, loadavg: loadAfterWall, rows }, null, 2));
   } else {
     console.log(`${runs} interleaved runs per command, medians; node ${process.version}`);
     console.log(
@@ -149,9 +183,27 @@ try {
     }
     console.log('targets (on the medians): wall ≤ 1.15 × floor, peak RSS ≤ 1.3 × floor');
     console.log('best wall = fastest run; CPU = median user+system time: both less disturbed by other load');
+    console.log(`load average (1, 5, 15 min) after the timed runs: ${load}`);
+    if (withInstructions) {
+      console.log('\n| command | instructions (valgrind) | × floor |\n|---|---|---|');
+      for (const r of rows)
+        console.log(`| ${r.command} | ${(r.instructions / 1e6).toFixed(1)} M | ${r.insRatio} |`);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Instructions `argv` executes, all threads (valgrind's callgrind; JIT code needs --smc-check). */
+function countInstructions(argv) {
+  const r = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', ...argv],
+    { encoding: 'utf8' },
+  );
+  const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+  if (!m) throw new Error(`valgrind could not count ${argv.join(' ')}: ${r.error?.message ?? r.stderr}`);
+  return Number(m[1]);
 }
 
 function median(xs) {
@@ -202,11 +254,11 @@ function makeFixtures(d) {
     writeFileSync(join(d, out), names.map((n) => execFileSync('cat', [join(d, n)])).join(''));
     return join(d, out);
   };
-  const bareScript = join(d, 'bare.mjs');
+  const bareScript = join(d, 'bare.cjs');
   writeFileSync(
     bareScript,
-    `import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+    `const { X509Certificate, createPrivateKey } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const [leaf, issuer] = readFileSync(${JSON.stringify(join(d, 'fullchain.pem'))}, 'latin1')
   .match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)
   .map((pem) => new X509Certificate(pem));

@@ -2,6 +2,7 @@
  * Benchmark: `certguard renew` vs Debian's lego 4.9.1, in ONE run against the same local pebble.
  *
  *   npx tsx bench/renew-vs-lego.ts [--runs 7] [--slow-runs 3] [--issue-runs 5] [--json FILE]
+ *                                  [--baseline DIR]
  *
  * (b) Full issuance (fresh account, order, real http-01 validation through pebble-challtestsrv's
  *     DNS, download, install): certguard vs `lego run`.
@@ -10,7 +11,9 @@
  *     (blackhole; it counts accepted connections). Contenders: `node -e 0` (the floor), certguard
  *     renew in steady state (state file written by its last issuance), certguard with no state file
  *     (ARI on: one ARI question, bounded to 5 s), certguard --no-ari with no state file, `lego renew
- *     --days 30`, and lego followed by NixOS's openssl fallback (`openssl x509 -checkend`).
+ *     --days 30`, lego followed by NixOS's openssl fallback, and `openssl x509 -checkend` alone (the
+ *     least a not-due decision can cost). --baseline DIR adds the steady-state renew of another
+ *     build (an older dist/: certguard.cjs or certguard.mjs) to the same interleaved runs.
  * Medians of wall time (monotonic clock around each spawn), peak RSS (GNU time %M), exit codes,
  * connections. Commands of one scenario are interleaved so machine load hits all alike. certguard
  * is bundled with esbuild into a temp dir (the shipped code-split shape).
@@ -35,6 +38,14 @@ const ISSUE_RUNS = Number(opt('issue-runs', '5'));
 const JSON_OUT = args.includes('--json') ? opt('json', '') : '';
 const LEGO = '/usr/bin/lego';
 const TIME = '/usr/bin/time';
+const BASELINE_DIR = opt('baseline', '');
+const BASELINE = BASELINE_DIR
+  ? ['certguard.cjs', 'certguard.mjs'].map((f) => join(BASELINE_DIR, f)).find((f) => existsSync(f))
+  : undefined;
+if (BASELINE_DIR && !BASELINE) {
+  console.error(`bench: no certguard.cjs or certguard.mjs in ${BASELINE_DIR}`);
+  process.exit(2);
+}
 
 for (const [ok, what] of [
   [pebbleAvailable(), 'pebble (apt-get install pebble)'],
@@ -194,6 +205,16 @@ try {
       expect: 0,
       runs: RUNS,
     },
+    ...(BASELINE
+      ? [
+          {
+            name: `baseline ${BASELINE} renew (steady state)`,
+            argv: () => [node, BASELINE, 'renew', steady.name, '--config', steady.config],
+            expect: 0,
+            runs: RUNS,
+          },
+        ]
+      : []),
     {
       name: 'certguard renew (no state file, ARI on)',
       argv: () => [node, bin, 'renew', steady.name, '--config', steady.config, '--state-dir', coldState()],
@@ -237,6 +258,12 @@ try {
       ],
       expect: 0,
       runs: slow ? SLOW_RUNS : RUNS,
+    },
+    {
+      name: 'openssl x509 -checkend alone',
+      argv: () => ['openssl', 'x509', '-checkend', String(30 * 86400), '-noout', '-in', legoCert],
+      expect: 0,
+      runs: RUNS,
     },
   ];
 
@@ -294,13 +321,16 @@ try {
         `| ${r.scenario} | ${r.command} | ${r.runs} | ${r.medianMs} | ${r.minMs} | ${r.medianRssMiB} | ${r.exitCodes} | ${r.connections} | ${r.correct} |`,
     ),
   ];
-  const floor = rows.find((r) => r.scenario === '(a) CA refused' && r.command.startsWith('node -e 0'))!;
-  const steadyRow = rows.find(
-    (r) => r.scenario === '(a) CA refused' && r.command === 'certguard renew (steady state)',
-  )!;
+  const ratio = (scenario: string, command: string) => {
+    const floor = rows.find((r) => r.scenario === scenario && r.command.startsWith('node -e 0'))!;
+    const row = rows.find((r) => r.scenario === scenario && r.command === command)!;
+    return `${(row.medianMs / floor.medianMs).toFixed(2)}x`;
+  };
+  const steadyName = 'certguard renew (steady state)';
   console.log(lines.join('\n'));
   console.log(
-    `\ncertguard steady state / node -e 0 (CA refused): ${(steadyRow.medianMs / floor.medianMs).toFixed(2)}x` +
+    `\ncertguard steady state / node -e 0: ${ratio('(a) CA refused', steadyName)} (CA refused), ` +
+      `${ratio('(a) CA blackholed', steadyName)} (CA blackholed)` +
       `; load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}; node ${process.version}; lego 4.9.1 (Debian)`,

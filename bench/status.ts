@@ -2,7 +2,7 @@
  * Benchmark: `certguard status` over 10, 100, 1000 and 5000 configured certificates.
  *
  *   npx tsx bench/status.ts [--runs 7] [--sizes 10,100,1000,5000] [--workers default,0]
- *                           [--bin dist/certguard.mjs]
+ *                           [--bin dist/certguard.cjs]
  *
  * Generates the certificates once (one intermediate CA and one leaf key shared by every leaf:
  * signing is cheap, key generation is not), every tenth with a failing renewal state file, then
@@ -44,7 +44,7 @@ interface Result {
 
 try {
   const bin = args.includes('--bin')
-    ? resolve(opt('bin', 'dist/certguard.mjs'))
+    ? resolve(opt('bin', 'dist/certguard.cjs'))
     : await bundleCli(join(dir, 'dist'));
   const t0 = performance.now();
   const names = await generate(dir, Math.max(...sizes));

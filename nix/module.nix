@@ -1,9 +1,11 @@
 # NixOS module for certguard: TLS certificates that keep services working when the CA is down.
 #
 # For every certificate in services.certguard.certs it writes the entry into
-# /etc/certguard/certguard.json, generates certguard-renew-<name>.service + .timer, and adds the
-# offline preflight to the ExecStartPre of every service listed in `services`. Option names follow
-# nixpkgs' security.acme so that configurations move over with few changes (see docs/nix.md).
+# /etc/certguard/certguard.json, generates certguard-renew-<name>.service + .timer (run as the
+# unprivileged `certguard` user), certguard-reissue-<name>.service and certguard-apply-<name>.service
+# (renewal at `nixos-rebuild switch` when the certificate's settings changed), and adds the offline
+# preflight to the ExecStartPre of every service listed in `services`. Option names follow nixpkgs'
+# security.acme so that configurations move over with few changes (see docs/nix.md).
 {
   config,
   options,
@@ -15,6 +17,7 @@ let
   inherit (lib)
     genAttrs
     literalExpression
+    literalMD
     mkEnableOption
     mkIf
     mkMerge
@@ -25,6 +28,8 @@ let
   # A fixed path, not a store path: the units do not change (and the services using a certificate
   # are not restarted) when only certificate settings change; every run reads the current file.
   configPath = "/etc/certguard/certguard.json";
+  # The renew units' copy: the same certificates without reloads and postRun (config-json.nix).
+  unitConfigPath = "/etc/certguard/renew-units.json";
   ownFile = toString ./module.nix;
 
   inheritable = import ./module/cert-options.nix {
@@ -55,13 +60,17 @@ let
         };
         directory = mkOption {
           type = types.strMatching "/.+";
-          default = "/var/lib/acme/${name}";
-          defaultText = literalExpression ''"/var/lib/acme/''${name}"'';
+          default = "/var/lib/certguard-certs/${name}";
+          defaultText = literalExpression ''"/var/lib/certguard-certs/''${name}"'';
           example = "/srv/tls/example.org";
           description = ''
             Where the certificate lives: cert.pem, chain.pem, fullchain.pem, key.pem and full.pem,
-            the same layout as security.acme, so web server settings such as
-            `sslCertificate = "/var/lib/acme/<name>/fullchain.pem"` keep working.
+            the same layout as security.acme (so `sslCertificate = "''${dir}/fullchain.pem"`
+            settings carry over). Owned by the `certguard` user and `group`.
+            Outside security.acme's /var/lib/acme: on a host that also has security.acme
+            certificates, acme-setup.service's `StateDirectory=acme` may chown everything below
+            /var/lib/acme to the acme user and group, and the services would lose read access
+            to certguard's keys (a directory there is then an assertion).
           '';
         };
         services = mkOption {
@@ -79,14 +88,24 @@ let
     };
 
   units = import ./module/units.nix {
-    inherit lib cfg configPath;
+    inherit
+      lib
+      pkgs
+      cfg
+      configPath
+      unitConfigPath
+      ;
     systemdPackage = config.systemd.package;
   };
   checks = import ./module/assertions.nix {
     inherit lib cfg;
     isOwnFile = f: f == ownFile;
     serviceDefinitions = options.systemd.services.definitionsWithLocations;
+    services = config.systemd.services;
+    # security.acme is part of every NixOS system; evaluations without it have no such certs.
+    acmeCerts = lib.attrByPath [ "security" "acme" "certs" ] { } config;
   };
+  configJson = forRenewUnit: builtins.toJSON (import ./module/config-json.nix { inherit lib cfg forRenewUnit; });
 in
 {
   # Named explicitly so the assertions can tell this module's definitions from everyone else's,
@@ -96,10 +115,23 @@ in
   options.services.certguard = {
     enable = mkEnableOption "certguard: certificate renewal that never takes a working service down";
 
+    acceptTerms = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Accept the terms of service of the CA(s) the certificates use (for the default server,
+        Let's Encrypt's subscriber agreement). Required: certguard agrees to them when it creates
+        the ACME account, so it must be your decision.
+      '';
+    };
+
     package = mkOption {
       type = types.package;
       default = pkgs.callPackage ./package.nix { };
-      defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
+      defaultText = literalMD ''
+        certguard built from this repository's nix/package.nix, which needs the npm registry
+        setting `npmRegistry` (docs/nix.md, "Building the package")
+      '';
       description = "The certguard package (the flake's `packages.<system>.default`).";
     };
 
@@ -153,9 +185,8 @@ in
   config = mkIf cfg.enable {
     inherit (checks) assertions warnings;
 
-    environment.etc."certguard/certguard.json".text = builtins.toJSON (
-      import ./module/config-json.nix { inherit lib cfg; }
-    );
+    environment.etc."certguard/certguard.json".text = configJson false;
+    environment.etc."certguard/renew-units.json".text = configJson true;
     # `certguard status` / `check` / `renew` for the administrator (default config path).
     environment.systemPackages = [ cfg.package ];
 
@@ -166,5 +197,12 @@ in
     systemd.timers = units.timers;
     systemd.tmpfiles.rules = units.tmpfiles;
     users.groups = genAttrs units.groups (_: { });
+    # Runs the renew units (everything that talks to the network); owns what they write.
+    users.users.certguard = {
+      isSystemUser = true;
+      group = "certguard";
+      home = cfg.stateDirectory;
+      description = "certguard certificate renewal";
+    };
   };
 }

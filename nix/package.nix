@@ -3,11 +3,19 @@
 {
   lib,
   buildNpmPackage,
+  importNpmLock,
   nodejs,
   makeWrapper,
+  # Base URL of the npm registry serving the locked packages: the one setting the build needs
+  # (nix/npm-lock.nix; evaluation stops with a message saying what to set when it is missing).
+  npmRegistry ? null,
 }:
 let
   packageJson = lib.importJSON ../package.json;
+  packageLock = import ./npm-lock.nix {
+    inherit lib npmRegistry;
+    lock = lib.importJSON ../package-lock.json;
+  };
 in
 buildNpmPackage {
   pname = "certguard";
@@ -24,11 +32,12 @@ buildNpmPackage {
     "src(/.*)?"
   ];
 
-  # Hash of the npm dependencies pinned by package-lock.json. certguard is developed where nothing
-  # can be built, so this is a placeholder: the first `nix build` fails with
-  # "hash mismatch ... got: sha256-..."; put that value here (docs/nix.md, "The npm hash").
-  # It must be updated whenever package-lock.json changes.
-  npmDepsHash = lib.fakeHash;
+  # Every dependency is fixed by the lock's own integrity hash: one fetch per locked package.
+  npmDeps = importNpmLock {
+    package = packageJson;
+    inherit packageLock;
+  };
+  npmConfigHook = importNpmLock.npmConfigHook;
 
   inherit nodejs;
   nativeBuildInputs = [ makeWrapper ];
@@ -41,7 +50,7 @@ buildNpmPackage {
     cp -r dist $out/lib/certguard/dist
     for exe in certguard certguard-preflight; do
       makeWrapper ${nodejs}/bin/node $out/bin/$exe \
-        --add-flags $out/lib/certguard/dist/$exe.mjs
+        --add-flags $out/lib/certguard/dist/$exe.cjs
     done
     runHook postInstall
   '';

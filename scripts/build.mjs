@@ -1,11 +1,14 @@
-// Bundles the two executables, each ONE file, because start-up time is their point (see bench/):
-// as entries of a split build they loaded 14-22 module files, and resolving, reading and compiling
-// them cost about a tenth of Node's own start-up.
-// - certguard-preflight: only the check path (it runs as ExecStartPre= before every TLS service).
-// - certguard: the check path and renew's local decision (a timer runs it often; usually not due).
+// Bundles the two executables, each ONE CommonJS file, because start-up time is their point (see
+// bench/): as entries of a split build they loaded 14-22 module files, and resolving, reading and
+// compiling them cost about a tenth of Node's own start-up; as ES modules they paid another ~5 ms
+// per start for Node's ES module loader, which a CommonJS main file never starts.
+// - certguard-preflight.cjs: only the check path (it runs as ExecStartPre= before every TLS service).
+// - certguard.cjs: the check path and renew's local decision (a timer runs it often; usually not due).
 // Their dynamic imports (yargs CLI and status, ACME client once renewal is due, unit mode's
-// placeholder and inline renewal, hooks) are lazy entries of a code-split build under dist/lazy/,
-// loaded only when a run needs them.
+// placeholder and inline renewal, hooks) are lazy ES module entries of a code-split build under
+// dist/lazy/ (sharing dist/chunks/), which the CommonJS files load with import() only when a run
+// needs them. The executables' syntax targets Node 18, so that Debian 12's own Node can parse them
+// and reach their first statement, the Node version check (src/cli/node-guard.ts).
 //
 // `node scripts/build.mjs` builds into dist/ (or $CERTGUARD_OUTDIR). Tests that need a private
 // copy (others may rebuild dist/ at any moment) can `import { buildCertguard }` and pass a
@@ -16,6 +19,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The executables, built as dist/<name>.cjs. */
+const EXECUTABLES = {
+  'certguard-preflight': 'src/cli/preflight-main.ts',
+  certguard: 'src/cli/certguard-main.ts',
+};
 
 export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } = {}) {
   const out = isAbsolute(outdir) ? outdir : resolve(ROOT, outdir);
@@ -33,8 +41,8 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
   };
   rmSync(out, { recursive: true, force: true });
 
-  // The two executables are single files, so that start-up reads and compiles one module: the
-  // check path, and for certguard also the not-due renew path. Their relative dynamic imports
+  // The two executables are single CommonJS files, so that start-up reads and compiles one script:
+  // the check path, and for certguard also the not-due renew path. Their relative dynamic imports
   // (yargs CLI, ACME client, placeholder, hooks, ...) become lazy entries of a split build under
   // dist/lazy/, loaded only when a run needs them.
   const lazy = {};
@@ -53,10 +61,10 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
   };
   await build({
     ...common,
-    entryPoints: {
-      'certguard-preflight': 'src/cli/preflight-main.ts',
-      certguard: 'src/cli/certguard-main.ts',
-    },
+    entryPoints: EXECUTABLES,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    target: 'node18',
     splitting: false,
     plugins: [lazyEntries],
   });
@@ -70,8 +78,7 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
       js: "import { createRequire as __cgCreateRequire } from 'node:module'; const require = __cgCreateRequire(import.meta.url);",
     },
   });
-  chmodSync(join(out, 'certguard.mjs'), 0o755);
-  chmodSync(join(out, 'certguard-preflight.mjs'), 0o755);
+  for (const name of Object.keys(EXECUTABLES)) chmodSync(join(out, `${name}.cjs`), 0o755);
   return out;
 }
 

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # certguard quick start: the main job, end to end, against a real ACME CA on loopback.
 #
-#   sudo scripts/demo.sh        (or: bash scripts/demo.sh as root)
+#   bash scripts/demo.sh        (as root, or as a user with sudo: it then re-runs itself with sudo)
 #
-# Installs what is missing (Debian: pebble, openssl; npm ci + build), starts Debian's pebble and
-# pebble-challtestsrv on 127.0.0.1 with free ports, then:
+# Installs what is missing (Debian: pebble, openssl; Node.js >= 20.19 via scripts/ensure-node.sh;
+# npm ci + build), starts Debian's pebble and pebble-challtestsrv on 127.0.0.1 with free ports,
+# then:
 #   1. certguard renew issues a certificate (real http-01 validation, 40-second certificates,
 #      renewal due 5 s before expiry so the demo's steps fit in the lifetime)
-#   2. certguard-preflight passes (exit 0)
+#   2. certguard-preflight passes (exit 0), and certguard status shows it
 #   3. the CA is stopped
 #   4. certguard-preflight still passes; renew is not due and opens no connection (exit 0);
 #      renew --force reports a soft failure (exit 75) and says how long the certificate stays valid
 #   5. the certificate expires: certguard-preflight fails (exit 1)
 # Everything it starts is stopped by PID and its temporary directory removed, also on failure.
 set -euo pipefail
+. "$(dirname "$0")/as-root.sh"
 cd "$(dirname "$0")/.."
 REPO=$PWD
 
@@ -22,10 +24,6 @@ if [ -t 1 ]; then BOLD=$'\033[1m' GREEN=$'\033[32m' RED=$'\033[31m' OFF=$'\033[0
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$OFF"; }
 show() { printf '$ %s\n' "$*"; }
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/demo.sh: run as root (it may apt-get install pebble): sudo scripts/demo.sh" >&2
-  exit 2
-fi
 need_apt=()
 command -v pebble >/dev/null || need_apt+=(pebble)
 command -v pebble-challtestsrv >/dev/null || need_apt+=(pebble)
@@ -36,18 +34,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
-command -v node >/dev/null || { echo "scripts/demo.sh: Node.js >= 20.19 is needed (apt-get install nodejs or nodejs.org)" >&2; exit 2; }
+. scripts/ensure-node.sh
 if [ ! -d node_modules ]; then
   step "npm ci"
   npm ci --no-audit --no-fund
 fi
-if [ ! -f dist/certguard.mjs ] || [ ! -f dist/certguard-preflight.mjs ] ||
-  [ -n "$(find src package.json -newer dist/certguard.mjs -print -quit)" ]; then
+if [ ! -f dist/certguard.cjs ] || [ ! -f dist/certguard-preflight.cjs ] ||
+  [ -n "$(find src package.json -newer dist/certguard.cjs -print -quit)" ]; then
   step "npm run build"
   npm run build --silent
 fi
-CERTGUARD=("$(command -v node)" "$REPO/dist/certguard.mjs")
-PREFLIGHT=("$(command -v node)" "$REPO/dist/certguard-preflight.mjs")
+CERTGUARD=("$(command -v node)" "$REPO/dist/certguard.cjs")
+PREFLIGHT=("$(command -v node)" "$REPO/dist/certguard-preflight.cjs")
 
 WORK=$(mktemp -d /tmp/certguard-demo.XXXXXX)
 PIDS=()
@@ -55,6 +53,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
+  certguard_give_back
 }
 trap cleanup EXIT
 
@@ -108,7 +107,9 @@ failures=0
 expect() { # expect CODE WHAT -- COMMAND...
   local want=$1 what=$2
   shift 3
-  show "${*#"$(command -v node) "}"
+  local cmd="$*"
+  cmd=${cmd#"$(command -v node) "}
+  show "node ${cmd//"$REPO/"/}"
   set +e
   "$@"
   local got=$?
@@ -125,8 +126,9 @@ step "1. Issue a certificate: certguard renew demo"
 expect 0 "renewed" -- "${CERTGUARD[@]}" renew demo
 ls -l "$WORK/certs/demo" | sed 's/^/   /'
 
-step "2. The preflight (ExecStartPre=) passes"
+step "2. The preflight (ExecStartPre=) passes; status shows the certificate"
 expect 0 "usable" -- "${PREFLIGHT[@]}" demo
+expect 0 "every certificate usable" -- "${CERTGUARD[@]}" status
 
 step "3. The CA goes down"
 kill "$PEBBLE_PID"

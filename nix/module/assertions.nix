@@ -8,6 +8,10 @@
   isOwnFile,
   # definitions of systemd.services with their files (options.systemd.services.definitionsWithLocations)
   serviceDefinitions,
+  # config.systemd.services, the merged result
+  services,
+  # config.security.acme.certs (or { } where security.acme is not part of the evaluation)
+  acmeCerts,
 }:
 let
   inherit (lib)
@@ -25,10 +29,14 @@ let
   defOpt = field: showOption [ "services" "certguard" "defaults" field ];
   quoteAll = xs: concatStringsSep ", " (map builtins.toJSON xs);
 
-  # A service "exists" when some module other than this one defines it: defining ExecStartPre on a
-  # misspelt name would otherwise silently create a unit that runs nothing but the preflight.
+  # A service "exists" when some module other than this one defines it, and the result runs
+  # something: defining ExecStartPre on a misspelt name, or on a service whose own definition is
+  # behind an inner `mkIf false`, would otherwise create a stub unit that runs nothing but the
+  # preflight.
   definedElsewhere =
-    svc: lib.any (d: !(isOwnFile d.file) && builtins.isAttrs d.value && d.value ? ${svc}) serviceDefinitions;
+    svc:
+    lib.any (d: !(isOwnFile d.file) && builtins.isAttrs d.value && d.value ? ${svc}) serviceDefinitions
+    && (services.${svc}.serviceConfig or { }) ? ExecStart;
 
   certAssertions =
     name: cert:
@@ -56,14 +64,6 @@ let
         message = "${opt name "domain"} / ${opt name "extraDomainNames"}: invalid domain name(s) ${quoteAll badDomains}: use DNS names (a leading \"*.\" for a wildcard, xn-- form for non-ASCII) or IP addresses.";
       }
       {
-        assertion = cert.email != null;
-        message = "${opt name "email"} is not set: set ${defOpt "email"} (or this option) to the contact address of the ACME account.";
-      }
-      {
-        assertion = cert.server != null;
-        message = "${opt name "server"} is not set: set ${defOpt "server"} (or this option) to the CA's ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory.";
-      }
-      {
         assertion = ch.chosen != [ ];
         message = "${showOption [ "services" "certguard" "certs" name ]} has no challenge: set one of ${opt name "webroot"}, ${opt name "listenHTTP"} or ${opt name "dnsHook"} (or the same option in services.certguard.defaults).";
       }
@@ -89,7 +89,15 @@ let
       }
       {
         assertion = missing == [ ];
-        message = "${opt name "services"}: ${quoteAll missing} ${if length missing == 1 then "is" else "are"} not a service defined in systemd.services (is the service enabled, and is the name spelt as its systemd.services attribute?).";
+        message = "${opt name "services"}: ${quoteAll missing} ${if length missing == 1 then "is" else "are"} not a service defined in systemd.services with an ExecStart (is the service enabled, and is the name spelt as its systemd.services attribute?).";
+      }
+      {
+        assertion = !(acmeCerts ? ${name});
+        message = "${showOption [ "security" "acme" "certs" name ]} and ${showOption [ "services" "certguard" "certs" name ]} both define the certificate ${builtins.toJSON name}: both would renew it and own its files. Keep one of them (to keep security.acme and only add certguard's preflight, see docs/nix.md).";
+      }
+      {
+        assertion = acmeCerts == { } || !(lib.hasPrefix "/var/lib/acme/" cert.directory || cert.directory == "/var/lib/acme");
+        message = "${opt name "directory"} = ${builtins.toJSON cert.directory} is inside security.acme's /var/lib/acme, and this host also has security.acme certificates: acme-setup.service (StateDirectory=acme) may chown that tree to the acme user and group, and the services would lose read access to the key. Use a directory outside /var/lib/acme (the default is /var/lib/certguard-certs/<name>).";
       }
       {
         assertion = badCredentialNames == [ ];
@@ -107,8 +115,25 @@ let
     in
     lib.optional (cert.renewInline != null && ch.dnsHook != null && cert.credentialFiles != { })
       "${opt name "renewInline"}: the inline renewal runs in the protected service's ExecStartPre, which does not receive ${opt name "credentialFiles"}; a dnsHook that needs them will fail there and the renew unit will retry with them.";
+  # Per host, not per certificate: one message naming every certificate that lacks the setting.
+  without = field: attrNames (lib.filterAttrs (_: cert: cert.${field} == null) cfg.certs);
+  hostAssertions = lib.optionals (cfg.certs != { }) [
+    {
+      assertion = cfg.acceptTerms;
+      message = "You must accept the CA's terms of service before certguard registers an ACME account: set services.certguard.acceptTerms = true (for the default server, Let's Encrypt, see their subscriber agreement).";
+    }
+    {
+      assertion = without "email" == [ ] && without "server" == [ ];
+      message = concatStringsSep " " (
+        lib.optional (without "email" != [ ])
+          "No contact address for ${quoteAll (without "email")}: set ${defOpt "email"} (or services.certguard.certs.<name>.email)."
+        ++ lib.optional (without "server" != [ ])
+          "No ACME server for ${quoteAll (without "server")}: set ${defOpt "server"} (or services.certguard.certs.<name>.server), or leave it unset for Let's Encrypt."
+      );
+    }
+  ];
 in
 {
-  assertions = concatMap (x: x) (mapAttrsToList certAssertions cfg.certs);
+  assertions = hostAssertions ++ concatMap (x: x) (mapAttrsToList certAssertions cfg.certs);
   warnings = concatMap (x: x) (mapAttrsToList certWarnings cfg.certs);
 }

@@ -8,7 +8,12 @@
 { lib, defaults }:
 isDefaults:
 let
-  inherit (lib) mkOption types literalExpression;
+  inherit (lib)
+    mkOption
+    types
+    literalExpression
+    literalMD
+    ;
   v = import ./validate.nix { inherit lib; };
 
   # Per certificate: inherit from `defaults`; in `defaults`: the plain default.
@@ -26,7 +31,7 @@ let
     default = null;
   }
   // lib.optionalAttrs (!isDefaults) {
-    defaultText = literalExpression "null # the challenge in `defaults` applies when no challenge option is set here";
+    defaultText = literalMD "`null`: the challenge in `defaults` applies when no challenge option is set here";
   };
 in
 {
@@ -40,12 +45,13 @@ in
       '';
     });
 
-    server = mkOption (inherit' "server" null // {
+    server = mkOption (inherit' "server" "https://acme-v02.api.letsencrypt.org/directory" // {
       type = types.nullOr types.str;
-      example = "https://acme-v02.api.letsencrypt.org/directory";
+      example = "https://acme-staging-v02.api.letsencrypt.org/directory";
       description = ''
-        ACME directory URL of the CA. Required (here or in `defaults`). For tests use Let's
-        Encrypt staging, `https://acme-staging-v02.api.letsencrypt.org/directory`.
+        ACME directory URL of the CA. Defaults to Let's Encrypt's production directory, as
+        security.acme does. For tests use Let's Encrypt staging,
+        `https://acme-staging-v02.api.letsencrypt.org/directory`.
       '';
     });
 
@@ -90,8 +96,9 @@ in
       type = types.str;
       example = "nginx";
       description = ''
-        Group that may read the private key (`key.pem` is mode 0640, root:group). The group is
-        created, and every service in `services` gets it as a supplementary group.
+        Group that may read the private key (`key.pem` is mode 0640, owned by the `certguard`
+        user and this group; the renew unit runs with it as its group). The group is created,
+        and every service in `services` gets it as a supplementary group.
       '';
     });
 
@@ -150,8 +157,10 @@ in
       type = types.lines;
       example = "cp /var/lib/acme/example.org/fullchain.pem /srv/export/";
       description = ''
-        Shell commands run (`/bin/sh -c`, as root, inside the renew unit's sandbox) after a new
-        certificate was installed. A failing command is reported; the new certificate stays.
+        Shell commands run after a new certificate was installed, in the certificate's
+        directory, as root and outside the renew unit's sandbox (its `ExecStartPost=+` step, as
+        security.acme's postRun), after the services were reloaded. `$CERTGUARD_NAME` and
+        `$CERTGUARD_DIRECTORY` are set. A failing command is reported; the new certificate stays.
       '';
     });
 
@@ -213,11 +222,19 @@ in
     });
 
     dnsHook = mkOption (challengeDefault // {
-      type = types.nullOr types.str;
-      example = literalExpression ''"''${pkgs.writeShellScript "dns-hook" "..."}"'';
+      type = types.nullOr (
+        types.oneOf [
+          types.str
+          types.path
+          types.package
+        ]
+      );
+      example = literalExpression ''pkgs.writeShellScript "dns-hook" "..."'';
       description = ''
-        dns-01 (needed for wildcard names): an executable (run without a shell, so no
-        arguments here) called as `HOOK present FQDN VALUE` and `HOOK cleanup FQDN VALUE`,
+        dns-01 (needed for wildcard names): an executable (a derivation such as
+        `pkgs.writeShellScript`, or a package with `meta.mainProgram`, which then runs; a path,
+        copied to the store; or a command string; run without a shell, so no arguments here)
+        called as `HOOK present FQDN VALUE` and `HOOK cleanup FQDN VALUE`,
         lego's exec-provider convention, so existing lego hook scripts work. It must add the
         `_acme-challenge` TXT record on present (several values may share one name) and remove it
         on cleanup. Secrets it needs come from `credentialFiles`. Exactly one of `webroot`,

@@ -2,13 +2,32 @@
 # (schema: src/config/config-file.ts). Each certificate is written fully resolved (defaults already
 # applied, exactly one challenge), so what an administrator reads in /etc/certguard/certguard.json
 # is exactly what runs; `defaults` stays empty.
-{ lib, cfg }:
+#
+# `forRenewUnit`: the copy the renew units read, without reloads and postRun. The renew units run as
+# the unprivileged `certguard` user, which may not reload other services; their `+` step does it
+# (nix/module/root-steps.nix). Everything else (preflight, `certguard renew` by hand, status) reads
+# the full file.
+{
+  lib,
+  cfg,
+  forRenewUnit ? false,
+}:
 let
   inherit (lib) filterAttrs mapAttrs unique;
   nonNull = filterAttrs (_: v: v != null);
-  unitName = s: if lib.hasInfix "." s then s else "${s}.service";
+  v = import ./validate.nix { inherit lib; };
   # "${p}" copies a path literal (e.g. a CA bundle in the repository) to the store; strings pass.
   pathString = p: if p == null then null else "${p}";
+  # dnsHook: a command string, a path (copied to the store), a package with a main program
+  # (lib.getExe), or a derivation that is itself the executable (pkgs.writeShellScript).
+  executable =
+    x:
+    if x == null then
+      null
+    else if lib.isDerivation x && x ? meta.mainProgram then
+      lib.getExe x
+    else
+      "${x}";
 
   entry =
     name: cert:
@@ -26,13 +45,13 @@ let
       caBundle = pathString cert.caBundle;
       webroot = ch.webroot;
       httpListen = ch.listenHTTP;
-      dnsHook = ch.dnsHook;
+      dnsHook = executable ch.dnsHook;
       dnsPropagation = if ch.dnsHook != null then cert.dnsPropagation else null;
       eab = if cert.eab == null then null else { inherit (cert.eab) kid hmacFile; };
       group = cert.group;
       # The protected services serve this certificate: they always get the new one.
-      reloadServices = map unitName (unique (cert.services ++ cert.reloadServices));
-      postRun = if cert.postRun == "" then null else cert.postRun;
+      reloadServices = if forRenewUnit then [ ] else v.reloadUnits cert;
+      postRun = if forRenewUnit || cert.postRun == "" then null else cert.postRun;
       onUnusable = cert.onUnusable;
       reuseKey = cert.reuseKey;
       ari = cert.ari;

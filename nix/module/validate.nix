@@ -40,6 +40,14 @@ rec {
 
   isWildcard = d: lib.hasPrefix "*." d;
 
+  # The units reloaded after a new certificate: the services that serve it, then the extra ones
+  # (attribute names become `.service` units).
+  reloadUnits =
+    cert:
+    map (s: if lib.hasInfix "." s then s else "${s}.service") (
+      lib.unique (cert.services ++ cert.reloadServices)
+    );
+
   # `[ADDRESS]:PORT` -> PORT as an int, or null when the value is malformed.
   listenPort =
     s:

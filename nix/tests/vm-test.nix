@@ -9,12 +9,19 @@
 #   2. CA down, certificate valid and not due: renew succeeds without the CA, nginx restarts fine;
 #   3. CA down, a switch to a configuration where renewal is due (like `nixos-rebuild switch`):
 #      the switch succeeds, renew soft-fails (exit 75) without a failed unit, status says so, and
-#      nginx still restarts.
-{ certguardModule }:
+#      nginx still restarts;
+#   4. CA up again, a switch that adds a domain: the switch returns at once, certguard-apply starts
+#      the reissue, and nginx serves a certificate with the new name.
+# The renew unit runs as the `certguard` user; the test checks that too.
+# `npmRegistry`: the package's one setting (docs/nix.md, "Building the package").
+{
+  certguardModule,
+  npmRegistry ? null,
+}:
 { pkgs, ... }:
 let
   domain = "server.test";
-  certDir = "/var/lib/acme/${domain}";
+  certDir = "/var/lib/certguard-certs/${domain}";
   renewUnit = "certguard-renew-${domain}.service";
 
   # pebble's own HTTPS listener needs a certificate for localhost. Made at build time from a test
@@ -101,6 +108,8 @@ in
 
       services.certguard = {
         enable = true;
+        acceptTerms = true;
+        package = pkgs.callPackage ../package.nix { inherit npmRegistry; };
         defaults = {
           email = "admin@${domain}";
           server = "https://localhost:14000/dir";
@@ -116,6 +125,11 @@ in
       # Scenario 3: the same machine with renewal due for every certificate.
       specialisation.renewal-due.configuration = {
         services.certguard.defaults.renewBefore = lib.mkForce "3650d";
+      };
+      # Scenario 4: the same machine with one more name on the certificate.
+      specialisation.more-names.configuration = {
+        networking.hosts."127.0.0.1" = [ "www.${domain}" ];
+        services.certguard.certs.${domain}.extraDomainNames = [ "www.${domain}" ];
       };
     };
 
@@ -149,6 +163,8 @@ in
         server.succeed("systemctl show -p Result --value ${renewUnit} | grep -x success")
         server.succeed("test -L ${certDir}/key.pem -a -r ${certDir}/key.pem")
         server.succeed("stat -L -c %G ${certDir}/key.pem | grep -x certguard")
+        server.succeed("stat -L -c %U ${certDir}/key.pem | grep -x certguard")
+        server.succeed("systemctl show -p User --value ${renewUnit} | grep -x certguard")
         print(server.succeed("journalctl -u ${renewUnit} -o cat"))
 
     with subtest("CA down, certificate valid and not due: renew succeeds offline, nginx restarts"):
@@ -174,5 +190,15 @@ in
         server.wait_for_unit("nginx.service")
         server.succeed("certguard-preflight ${domain} --config /etc/certguard/certguard.json")
         server.fail("systemctl --failed --no-legend | grep -E 'certguard|nginx'")
+
+    with subtest("a switch that adds a name reissues without waiting for the CA"):
+        server.succeed("systemctl start pebble.service")
+        server.succeed(f"{base}/specialisation/more-names/bin/switch-to-configuration test")
+        server.wait_until_succeeds(
+            "echo | openssl s_client -connect 127.0.0.1:443 -servername ${domain} 2>/dev/null"
+            " | openssl x509 -noout -ext subjectAltName | grep -F www.${domain}",
+            timeout=180,
+        )
+        server.succeed("systemctl show -p Result --value certguard-reissue-${domain}.service | grep -x success")
   '';
 }

@@ -106,6 +106,9 @@ export class Transport {
     this.checkDeadline(what);
     const left = this.budget.deadlineMs - Date.now();
     const timeoutMs = Math.min(this.budget.requestTimeoutMs, left);
+    // When the request timer is the budget's remainder, it and the deadline fire together and
+    // either may win the race: a timeout then means the budget ran out, and says so.
+    const budgetBound = left <= this.budget.requestTimeoutMs;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = AbortSignal.any([this.deadline, timeout.signal]);
@@ -113,7 +116,7 @@ export class Transport {
     try {
       return await this.exchange(url, method, body, signal);
     } catch (err) {
-      if (this.deadline.aborted) {
+      if (this.deadline.aborted || (budgetBound && timeout.signal.aborted)) {
         throw new AcmeFailure(
           'ca-unreachable',
           `${what}: timed out after ${this.budgetSeconds()} (time budget)`,

@@ -1,5 +1,6 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { RenewBefore } from '../config/duration.ts';
+import { humanDuration } from '../output/human-time.ts';
 import { isWeakKey, keyTypeName } from './key-type.ts';
 import type { Loaded } from './load.ts';
 import { coversName, subjectAltNames } from './names.ts';
@@ -94,7 +95,8 @@ export function decide(name: string, ev: Evidence, policy: Policy, now: Date): V
   } else if (remainingSeconds < policy.minValiditySeconds) {
     reasons.push({
       code: 'expires-too-soon',
-      message: `expires in ${remainingSeconds}s, less than the minimum validity of ${policy.minValiditySeconds}s`,
+      // Two units for the time left, every unit for the configured minimum: the two never read alike.
+      message: `expires in ${humanDuration(remainingSeconds, { parts: 2 })}, less than the minimum validity of ${humanDuration(policy.minValiditySeconds, { parts: 4 })}`,
     });
   }
 

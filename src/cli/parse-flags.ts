@@ -1,4 +1,5 @@
 import { UsageError } from '../exit-codes.ts';
+import { nearest, quoted } from './did-you-mean.ts';
 
 export interface FlagSpec {
   /** Takes a value (`--cert FILE`); otherwise a boolean switch. */
@@ -17,6 +18,10 @@ export interface ParsedFlags {
 /**
  * A small, dependency-free flag parser for the preflight path, where loading yargs would cost more
  * start-up time than the whole check (see bench/). Accepts `--flag value` and `--flag=value`.
+ *
+ * It is also the one voice of every command's argument errors: `status`, which yargs parses, runs
+ * its arguments through here first (see yargs-cli.ts), so a repeated option, a missing value or an
+ * unknown option reads the same whichever command it was given to.
  */
 export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpec>): ParsedFlags {
   const flags: ParsedFlags['flags'] = {};
@@ -34,7 +39,7 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
     const eq = arg.indexOf('=');
     const name = (eq === -1 ? arg : arg.slice(0, eq)).replace(/^--?/, '');
     const s = spec[name];
-    if (!s) throw new UsageError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)}`);
+    if (!s) throw unknownOption(eq === -1 ? arg : arg.slice(0, eq), spec);
     let value: string | boolean;
     if (s.value) {
       // `--cert --json` is a forgotten value, not a file named "--json" (write --cert=--json for that).
@@ -60,4 +65,12 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
     }
   }
   return { flags, positionals };
+}
+
+/** `unknown option --cofnig (did you mean --config?)`; an odd-looking option is shown quoted. */
+function unknownOption(option: string, spec: Record<string, FlagSpec>): UsageError {
+  const shown = /^--?[A-Za-z0-9][A-Za-z0-9-]{0,40}$/.test(option) ? option : quoted(option);
+  const long = Object.keys(spec).filter((k) => k.length > 1);
+  const guess = nearest(option.replace(/^--?/, ''), long);
+  return new UsageError(`unknown option ${shown}${guess ? ` (did you mean --${guess}?)` : ''}`);
 }

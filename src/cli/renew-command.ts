@@ -43,7 +43,7 @@ const SPEC: Record<string, FlagSpec> = {
  * JSON), set the exit code. It uses the preflight's dependency-free parser rather than yargs,
  * because a timer's not-due run should cost little more than Node's own start-up and loading
  * yargs alone costs about as much again (see bench/renew-vs-lego.ts). The not-due path is bundled
- * into certguard.mjs itself; ACME code is a lazy file loaded only when renewal is due.
+ * into certguard.cjs itself; ACME code is a lazy file loaded only when renewal is due.
  */
 export async function runRenewArgv(argv: readonly string[]): Promise<number> {
   try {

@@ -1,5 +1,6 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { writeLine, writeOut } from '../output/journal.ts';
+import { missingPartLine } from './missing-part.ts';
 
 /**
  * The last line of defence: any error becomes one line and a documented exit code, never a stack
@@ -11,6 +12,11 @@ export function reportError(err: unknown, unexpectedCode: number = EXIT.unusable
   if (err instanceof UsageError || (err instanceof Error && err.name === 'UsageError')) {
     writeLine('err', `certguard: ${err.message}`);
     return EXIT.usage;
+  }
+  const missing = missingPartLine(err);
+  if (missing !== undefined) {
+    writeLine('err', `certguard: ${missing}`);
+    return unexpectedCode;
   }
   const e = err as Error;
   writeLine('err', `certguard: internal error: ${e?.message ?? String(err)} (please report this bug)`);

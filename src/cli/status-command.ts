@@ -6,14 +6,27 @@ import { useColour } from '../status/colour.ts';
 import { renderJson } from '../status/json.ts';
 import { writeMetricsFile } from '../status/metrics-file.ts';
 import { renderTable } from '../status/table.ts';
+import type { FlagSpec } from './parse-flags.ts';
 import type { CommandResult } from './yargs-cli.ts';
 
 interface StatusArgs {
   names?: string[];
-  config?: string | string[];
+  config?: string;
   json?: boolean;
-  prometheus?: string | string[];
+  prometheus?: string;
 }
+
+/**
+ * The options `status` accepts, for the shared parser that checks them before yargs parses them
+ * (yargs-cli.ts): keep in step with the builder below.
+ */
+export const STATUS_FLAGS: Record<string, FlagSpec> = {
+  config: { value: true },
+  json: {},
+  prometheus: { value: true },
+  help: {},
+  h: {},
+};
 
 /**
  * `certguard status [NAME...]`: every certificate at a glance. Offline by construction: it imports
@@ -41,9 +54,8 @@ export function statusCommand(result: CommandResult): CommandModule<object, Stat
 }
 
 export async function runStatus(args: StatusArgs, now: Date = new Date()): Promise<number> {
-  const configFlag = fileFlag(args.config, '--config');
-  const prometheus = fileFlag(args.prometheus, '--prometheus');
-  const config = loadConfigFile(configPath(configFlag));
+  const prometheus = args.prometheus;
+  const config = loadConfigFile(configPath(args.config));
   const names = (args.names ?? []).map(String);
   // Imported here so that the bundler gives parallel.ts its own chunk: worker threads load that
   // chunk (and the shared check code), not the whole CLI with yargs.
@@ -64,12 +76,21 @@ export async function runStatus(args: StatusArgs, now: Date = new Date()): Promi
   return rows.every((r) => r.usable) ? EXIT.ok : EXIT.unusable;
 }
 
-/**
- * One file name per flag. Checked here rather than with yargs' requiresArg, whose error does not
- * arrive as a usage error; a repeated flag (yargs makes an array) is refused rather than guessed.
- */
-function fileFlag(value: string | string[] | undefined, flag: string): string | undefined {
-  if (Array.isArray(value)) throw new UsageError(`${flag} given more than once`);
-  if (value === '') throw new UsageError(`${flag}: expected a file name`);
-  return value;
-}
+export const STATUS_HELP = `Usage:
+  certguard status [NAME...] [--config FILE] [--json] [--prometheus FILE]
+
+Shows every certificate in the config file (or the NAMEs given) at a glance: its state (ok,
+renewal-due, renewal-failing, placeholder, unusable, missing), expiry, and renew's last and next
+attempt. Offline: reads local files only and never contacts the CA.
+
+Options:
+  NAME                     certificate NAME in the config file (repeatable; default: all)
+  --config FILE            config file (default $CERTGUARD_CONFIG or /etc/certguard/certguard.json)
+  --json                   print a JSON array instead of the table (fields in docs/status.md)
+  --prometheus FILE        also write node_exporter textfile metrics to FILE (atomically)
+
+Exit codes:
+  0  every listed certificate usable (renewal failing but still valid counts as usable)
+  1  any listed certificate unusable or missing
+  2  usage or configuration error (an unknown NAME, an unwritable --prometheus FILE)
+`;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded, readOwnFile } from '../cert/read-file.ts';
 import type { ReasonCode } from '../cert/reasons.ts';
@@ -259,15 +260,25 @@ async function orderAndInstall(
 /**
  * `--reuse-key`: keep the installed key if it is readable and of the configured type. The key is
  * certified and installed group-readable again, so it is read without following planted links and
- * only if it is a regular file owned by us (readOwnFile): anything else is refused loudly, never
+ * only if it is a regular file owned by us or the directory's owner (readOwnFile): anything else is refused loudly, never
  * quietly replaced by whatever a link points at.
  */
 function existingKey(settings: CertSettings, verdict: Verdict): string | undefined {
   if (!settings.keyFile || verdict.keyType !== settings.keyType) return undefined;
-  const read = readOwnFile(settings.keyFile, { owners: [process.getuid?.() ?? 0] });
+  // Owned by us, or by the directory's owner (root installs give files the directory's owner).
+  const owners = [process.getuid?.() ?? 0, ...ownerOf(settings.directory)];
+  const read = readOwnFile(settings.keyFile, { owners });
   if (read.ok) return read.data.toString('utf8');
   if (read.code === 'missing') return undefined;
   throw new RenewFailure('local-io', `reuseKey: ${read.message}`);
+}
+
+function ownerOf(path: string): number[] {
+  try {
+    return [statSync(path).uid];
+  } catch {
+    return [];
+  }
 }
 
 async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<string[]> {

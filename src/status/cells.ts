@@ -1,4 +1,4 @@
-import { day } from '../output/human-time.ts';
+import { day, relative } from '../output/human-time.ts';
 import type { StatusRow } from './row.ts';
 
 /** The human columns of one row, as the table shows them and `--json` repeats them under `display`. */
@@ -62,22 +62,9 @@ function nextAttemptCell(row: StatusRow, now: Date): string {
   return ms(row.nextAttempt) <= now.getTime() ? 'next run' : ago(row.nextAttempt, now);
 }
 
-/** "in 23 days", "2 h ago", "in 41 min": short units keep the table narrow. */
+/** "in 23 days", "2 h ago", "in 41 min", "just now": short units keep the table narrow. */
 export function ago(iso: string, now: Date): string {
-  const seconds = (ms(iso) - now.getTime()) / 1000;
-  const text = shortDuration(Math.abs(seconds));
-  return seconds >= 0 ? `in ${text}` : `${text} ago`;
-}
-
-export function shortDuration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s >= 86400) {
-    const d = Math.floor(s / 86400);
-    return `${d} day${d === 1 ? '' : 's'}`;
-  }
-  if (s >= 3600) return `${Math.floor(s / 3600)} h`;
-  if (s >= 60) return `${Math.floor(s / 60)} min`;
-  return `${s} s`;
+  return relative(new Date(ms(iso)), now, { style: 'short' });
 }
 
 /**

@@ -84,10 +84,10 @@ export function installCertificate(
   if (!lock) throw new InstallError(`${directory}: another install is in progress (${INSTALL_LOCK})`);
   try {
     if (opts.onlyIf && !opts.onlyIf()) return false;
-    const gid = resolveGroup(opts.group, opts.warn);
-    migratePlainFiles(directory, gid);
+    const owner = resolveOwner(directory, opts.group, opts.warn);
+    migratePlainFiles(directory, owner);
     const previous = currentTarget(directory);
-    const gen = writeGeneration(directory, generationContents(files), leaf.serialNumber, gid);
+    const gen = writeGeneration(directory, generationContents(files), leaf.serialNumber, owner);
     pointCurrentAt(directory, gen);
     ensureSymlinks(directory);
     prune(directory, [gen, previous]);
@@ -138,7 +138,7 @@ function writeGeneration(
   directory: string,
   contents: Record<string, string>,
   serial: string,
-  gid: number | undefined,
+  owner: Owner | undefined,
 ): string {
   const name = `${GEN_PREFIX}${new Date().toISOString().replace(/[:.]/g, '')}-${serial.toLowerCase().slice(0, 40)}-${process.pid}`;
   const path = join(directory, name);
@@ -147,12 +147,12 @@ function writeGeneration(
     mkdirSync(path, { mode: 0o750 });
     // Explicit modes: under umask 077 mkdir/open would give 0700/0600 and the group could not read.
     chmodSync(path, 0o750);
-    if (gid !== undefined) chownSync(path, 0, gid);
+    if (owner !== undefined) chownSync(path, owner.uid, owner.gid);
     for (const [file, text] of Object.entries(contents)) {
       const fd = openSync(join(path, file), 'wx', 0o640);
       try {
         fchmodSync(fd, 0o640);
-        if (gid !== undefined) fchownSync(fd, 0, gid);
+        if (owner !== undefined) fchownSync(fd, owner.uid, owner.gid);
         writeSync(fd, text);
         fsyncSync(fd);
       } finally {
@@ -199,7 +199,7 @@ function ensureSymlinks(directory: string): void {
  * `current` at it, then swap each plain file for its symlink. Interrupted half-way, some names are
  * plain files and some symlinks, all reading the same (old) content; the next install finishes.
  */
-function migratePlainFiles(directory: string, gid: number | undefined): void {
+function migratePlainFiles(directory: string, owner: Owner | undefined): void {
   const plain = CERT_FILE_NAMES.filter((f) => kind(join(directory, f)) === 'file');
   if (plain.length === 0) return;
   const target = currentTarget(directory);
@@ -212,7 +212,7 @@ function migratePlainFiles(directory: string, gid: number | undefined): void {
       const text = read(join(directory, file));
       if (text !== undefined) contents[file] = text;
     }
-    pointCurrentAt(directory, writeGeneration(directory, contents, 'migrated', gid));
+    pointCurrentAt(directory, writeGeneration(directory, contents, 'migrated', owner));
   }
   for (const file of plain) {
     const tmp = join(directory, `.${file}.${process.pid}.tmp`);
@@ -277,8 +277,22 @@ function kind(path: string): 'file' | 'link' | 'other' | 'none' {
   }
 }
 
-/** The numeric gid to chown to, or undefined (no group configured, or not root: warned). */
-function resolveGroup(group: string | undefined, warn?: (text: string) => void): number | undefined {
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Who new files belong to, or undefined to keep the installer's own (no group configured, or not
+ * root: warned, unless the installer already runs with that group, as the NixOS module's renew
+ * unit does with Group=). As root, the files get the directory's owner: under the NixOS module the
+ * unprivileged renew user owns the directory and must later prune what the root preflight wrote.
+ */
+function resolveOwner(
+  directory: string,
+  group: string | undefined,
+  warn?: (text: string) => void,
+): Owner | undefined {
   if (group === undefined || group === '') return undefined;
   const gid = /^\d+$/.test(group) ? Number(group) : lookupGroup(group);
   if (gid === undefined) {
@@ -286,10 +300,11 @@ function resolveGroup(group: string | undefined, warn?: (text: string) => void):
     return undefined;
   }
   if (process.getuid?.() !== 0) {
-    warn?.(`not running as root: cannot give group "${group}" read access to the key`);
+    if (process.getgid?.() !== gid)
+      warn?.(`not running as root: cannot give group "${group}" read access to the key`);
     return undefined;
   }
-  return gid;
+  return { uid: statSync(directory).uid, gid };
 }
 
 /** Looks a group name up in /etc/group (NixOS keeps static groups there; no NSS module is needed). */

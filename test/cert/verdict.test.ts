@@ -98,6 +98,36 @@ describe('renewal timing', () => {
     assert.deepEqual(codes(v.warnings), []);
   });
 
+  test('expires-too-soon speaks in days, as a person reads it (not 7775790s against 8640000s)', async () => {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const leaf = await makeCert({
+      issuer: chain.intermediate,
+      notAfter: new Date(now.getTime() + 7_775_790_000),
+    });
+    const v = decide(
+      't',
+      evidence([leaf, chain.intermediate]),
+      policy({ minValiditySeconds: 8_640_000 }),
+      now,
+    );
+    assert.deepEqual(v.reasons, [
+      {
+        code: 'expires-too-soon',
+        message: 'expires in 89 days 23 hours, less than the minimum validity of 100 days',
+      },
+    ]);
+    const odd = decide(
+      't',
+      evidence([leaf, chain.intermediate]),
+      policy({ minValiditySeconds: 8_640_090 }),
+      now,
+    );
+    assert.equal(
+      odd.reasons[0]?.message,
+      'expires in 89 days 23 hours, less than the minimum validity of 100 days 1 minute 30 seconds',
+    );
+  });
+
   test('boundaries: notAfter itself is expired, notBefore itself is valid', async () => {
     // Starts after the intermediate, so only the leaf's own window is under test.
     const leaf = await makeCert({ issuer: chain.intermediate, notBefore: new Date(Date.now() - DAY / 2) });

@@ -128,7 +128,7 @@ test('certguard-preflight is one module file on the check path (start-up cost, s
   assert.equal(seen.status, 0);
   assert.deepEqual(
     seen.files.map((f) => f.split('/').pop()),
-    ['certguard-preflight.mjs'],
+    ['certguard-preflight.cjs'],
   );
 });
 

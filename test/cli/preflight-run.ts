@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SOURCE = process.env.CERTGUARD_DIST ?? new URL('../../dist', import.meta.url).pathname;
-const ENTRIES = ['certguard-preflight.mjs', 'certguard.mjs'];
+const ENTRIES = ['certguard-preflight.cjs', 'certguard.cjs'];
 
 function privateCopy(): string {
   if (process.env.CERTGUARD_DIST) return SOURCE;
@@ -25,8 +25,8 @@ function privateCopy(): string {
 }
 
 export const DIST = privateCopy();
-export const PREFLIGHT = join(DIST, 'certguard-preflight.mjs');
-export const CERTGUARD = join(DIST, 'certguard.mjs');
+export const PREFLIGHT = join(DIST, 'certguard-preflight.cjs');
+export const CERTGUARD = join(DIST, 'certguard.cjs');
 
 /** Fails the calling test with a clear message when the build is missing (or was caught mid-rebuild). */
 export function requireBuild(): void {

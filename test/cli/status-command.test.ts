@@ -86,7 +86,7 @@ test('exit 0 when every listed certificate is usable (ok, failing-but-valid, pla
   assert.match(lines[1]!, /^good +ok +\d{4}-\d\d-\d\d \(in 7\d days\) +in \d+ days +never$/);
   assert.match(
     lines[2]!,
-    /^failing +renewal-failing +\d{4}-\d\d-\d\d \(in (19|20) days\) +in 41 min +2 h ago: ca-unreachable \(connection refused\)$/,
+    /^failing +renewal-failing +\d{4}-\d\d-\d\d \(in (19|20) days\) +in (40|41) min +2 h ago: ca-unreachable \(connection refused\)$/,
   );
   assert.match(lines[3]!, /^placeholder +placeholder /);
   assert.match(lines[4]!, /^corrupt-state +ok .*unknown \(state file: corrupt state file \(invalid JSON\)\)/);
@@ -127,10 +127,10 @@ test('exit 2 with one line for an unknown NAME, a bad config or a bad flag', () 
 
   const twice = status(['--config', config, '--config', config]);
   assert.equal(twice.code, 2);
-  assert.equal(twice.stderr, 'certguard: --config given more than once\n');
+  assert.equal(twice.stderr, 'certguard: option --config given twice\n');
   const empty = status(['--config', config, 'good', '--prometheus']);
   assert.equal(empty.code, 2);
-  assert.equal(empty.stderr, 'certguard: --prometheus: expected a file name\n');
+  assert.equal(empty.stderr, 'certguard: option --prometheus needs a value\n');
 
   const flag = status(['--config', config, '--colour']);
   assert.equal(flag.code, 2);
@@ -156,7 +156,8 @@ test('--json: an array with every field and raw timestamps; no key material', ()
   assert.equal(failing.usable, true);
   assert.equal(failing.lastError.class, 'ca-unreachable');
   assert.match(failing.nextAttemptNotBefore, /Z$/);
-  assert.equal(failing.display.nextAttempt, 'in 41 min');
+  // Set 41.5 min ahead in before(); a loaded machine may take over 30 s to get here.
+  assert.match(failing.display.nextAttempt, /^in (40|41) min$/);
   assert.match(rows[3].stateProblem, /corrupt state file/);
   assert.doesNotMatch(r.stdout, /PRIVATE KEY/);
 });

@@ -255,8 +255,8 @@ async function stageFiles(stage: string, opts: GuestOptions): Promise<void> {
   );
   if (opts.cli !== false) {
     cpSync(await buildCli(), put(GUEST_LIB), { recursive: true });
-    symlinkSync(`${GUEST_LIB}/certguard.mjs`, put('/usr/bin/certguard'));
-    symlinkSync(`${GUEST_LIB}/certguard-preflight.mjs`, put('/usr/bin/certguard-preflight'));
+    symlinkSync(`${GUEST_LIB}/certguard.cjs`, put('/usr/bin/certguard'));
+    symlinkSync(`${GUEST_LIB}/certguard-preflight.cjs`, put('/usr/bin/certguard-preflight'));
   }
   for (const f of ['https-server.mjs', 'tls-fingerprint.mjs']) {
     cpSync(join(SCRIPTS, f), put(`${GUEST_TEST_LIB}/${f}`));

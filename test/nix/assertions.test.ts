@@ -8,9 +8,12 @@ import { evalModule, failedAssertions, requireEvaluator } from './nix-eval.ts';
 const GOOD_DEFAULTS = { email: 'admin@example.org', server: 'https://ca.test/dir', webroot: '/srv/www' };
 const SERVICES = { nginx: { serviceConfig: { ExecStart: 'nginx' } } };
 
-function config(certguard: { defaults?: object; certs?: object }, services: object = SERVICES): object {
+function config(
+  certguard: { defaults?: object; certs?: object; acceptTerms?: boolean },
+  services: object = SERVICES,
+): object {
   return {
-    services: { certguard: { enable: true, defaults: GOOD_DEFAULTS, ...certguard } },
+    services: { certguard: { enable: true, acceptTerms: true, defaults: GOOD_DEFAULTS, ...certguard } },
     systemd: { services },
   };
 }
@@ -34,25 +37,21 @@ test('a correct configuration fails no assertion and warns nothing', (t) => {
   assert.deepEqual(r.warnings, []);
 });
 
-test('email or server missing: the message names the option and defaults', (t) => {
+test('email or server missing: one assertion for the host, naming every certificate and the option', (t) => {
   const lib = requireEvaluator(t);
   if (!lib) return;
+  const three = { 'example.org': {}, 'b.example.org': {}, 'c.example.org': { email: 'c@example.org' } };
   expectOne(
-    failedAssertions(
-      lib,
-      config({ defaults: { ...GOOD_DEFAULTS, email: null }, certs: { 'example.org': {} } }),
-    ),
-    `${CERT}.email is not set`,
-    'services.certguard.defaults.email',
+    failedAssertions(lib, config({ defaults: { ...GOOD_DEFAULTS, email: null }, certs: three })),
+    'No contact address for "b.example.org", "example.org": set services.certguard.defaults.email',
   );
   expectOne(
     failedAssertions(
       lib,
-      config({ defaults: { ...GOOD_DEFAULTS, server: null }, certs: { 'example.org': {} } }),
+      config({ defaults: { ...GOOD_DEFAULTS, email: null, server: null }, certs: three }),
     ),
-    `${CERT}.server is not set`,
-    'services.certguard.defaults.server',
-    'https://acme-v02.api.letsencrypt.org/directory',
+    'No contact address for "b.example.org", "example.org"',
+    'No ACME server for "b.example.org", "c.example.org", "example.org": set services.certguard.defaults.server',
   );
   // Set on the certificate itself is as good as in defaults.
   assert.deepEqual(
@@ -65,6 +64,27 @@ test('email or server missing: the message names the option and defaults', (t) =
     ),
     [],
   );
+});
+
+test("server defaults to Let's Encrypt production; acceptTerms is required, as in security.acme", (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const r = evalModule(
+    lib,
+    config({ defaults: { email: 'a@example.org', webroot: '/srv/www' }, certs: { 'example.org': {} } }),
+  );
+  assert.deepEqual(r.failedAssertions, []);
+  const json = JSON.parse(r.etc['certguard/certguard.json']!) as {
+    certs: Record<string, { server: string }>;
+  };
+  assert.equal(json.certs['example.org']!.server, 'https://acme-v02.api.letsencrypt.org/directory');
+  expectOne(
+    failedAssertions(lib, config({ acceptTerms: false, certs: { 'example.org': {}, other: {} } })),
+    "You must accept the CA's terms of service",
+    'services.certguard.acceptTerms = true',
+  );
+  // Nothing to accept without certificates.
+  assert.deepEqual(failedAssertions(lib, config({ acceptTerms: false })), []);
 });
 
 test('no challenge, or more than one: the message names the options', (t) => {
@@ -174,6 +194,18 @@ test('protected services must exist in systemd.services, named without .service'
     ),
     `${CERT}.services: "nginx" is not a service defined in systemd.services`,
   );
+  // Defined by another module, but only behind an inner mkIf false: reported, not stubbed with a
+  // unit that would run nothing but the preflight.
+  expectOne(
+    failedAssertions(
+      lib,
+      config(
+        { certs: { 'example.org': { services: ['nginx'] } } },
+        { nginx: { _type: 'if', condition: false, content: SERVICES.nginx } },
+      ),
+    ),
+    `${CERT}.services: "nginx" is not a service defined in systemd.services with an ExecStart`,
+  );
   // A service that some other module defines counts, however it is defined (script, preStart...).
   assert.deepEqual(
     failedAssertions(
@@ -277,4 +309,22 @@ test('warning: inline renewal cannot use the dns hook credentials', (t) => {
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0]!, /services\.certguard\.certs\."example\.org"\.renewInline/);
   assert.match(r.warnings[0]!, /credentialFiles/);
+});
+
+test("the test's systemd declarations reject what NixOS does: unit names without a type, bad Type=/Restart=", (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const rejected = (svc: object) =>
+    assert.throws(() => evalModule(lib, { systemd: { services: { demo: svc } } }), JSON.stringify(svc));
+  rejected({ wants: ['network-online'] });
+  rejected({ after: ['nginx'] });
+  rejected({ serviceConfig: { Type: 'one-shot' } });
+  rejected({ serviceConfig: { Restart: 'sometimes' } });
+  assert.doesNotThrow(() =>
+    evalModule(lib, {
+      systemd: {
+        services: { demo: { wants: ['network-online.target'], serviceConfig: { Type: 'oneshot' } } },
+      },
+    }),
+  );
 });

@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 
 function moduleConfig(lib: string, certguard: object, services: object = {}) {
   const r = evalModule(lib, {
-    services: { certguard: { enable: true, ...certguard } },
+    services: { certguard: { enable: true, acceptTerms: true, ...certguard } },
     systemd: { services },
   });
   assert.deepEqual(r.failedAssertions, []);
@@ -69,7 +69,7 @@ test('every option lands in the JSON config and the real parser resolves it', (t
   assert.deepEqual(config.defaults, {});
   assert.deepEqual(Object.keys(config.certs), ['example.org']);
   const s = resolveCert('example.org', [config.defaults, config.certs['example.org']!], 'generated');
-  assert.equal(s.directory, '/var/lib/acme/example.org');
+  assert.equal(s.directory, '/var/lib/certguard-certs/example.org');
   assert.deepEqual(s.domains, ['example.org', 'www.example.org', '*.example.org']);
   // The certificate's dnsHook replaces the webroot of `defaults`: dns-01, not a conflict.
   assert.deepEqual(s.challenge, {
@@ -110,7 +110,7 @@ test('defaults apply to certificates that do not override them; unset options ar
   });
   const raw = JSON.parse(text) as { certs: Record<string, Record<string, unknown>> };
   assert.deepEqual(raw.certs.plain, {
-    directory: '/var/lib/acme/plain',
+    directory: '/var/lib/certguard-certs/plain',
     domains: ['plain.example.org'],
     minValidity: '0s',
     renewBefore: '1/3',
@@ -164,9 +164,13 @@ function runGenerated(command: string, configFile: string, env: Record<string, s
     ? 'src/cli/preflight-main.ts'
     : 'src/cli/certguard-main.ts';
   assert.ok(exe.startsWith('/nix/store/'), exe);
-  // The module passes the fixed /etc path; point it at the generated file we wrote.
+  // The module passes the fixed /etc paths (the renew units read their copy without hooks); point
+  // them at the generated file we wrote.
   const at = argv.indexOf('--config');
-  assert.equal(argv[at + 1], '/etc/certguard/certguard.json');
+  assert.ok(
+    ['/etc/certguard/certguard.json', '/etc/certguard/renew-units.json'].includes(argv[at + 1]!),
+    argv[at + 1],
+  );
   argv[at + 1] = configFile;
   return spawnSync(process.execPath, ['--import', 'tsx', entry, ...argv], {
     cwd: REPO,
@@ -266,4 +270,13 @@ test("the module's preflight and renew command lines run against real certificat
   const missing = runGenerated(preflightOf('fresh'), configFile, env);
   assert.equal(missing.status, 1, `preflight missing: ${missing.stdout}${missing.stderr}`);
   assert.equal(ca.accepts(), 0);
+
+  // The renew units' copy is the same configuration without reloads and postRun (the unprivileged
+  // renew user may not reload services; the unit's `+` step does).
+  const full = JSON.parse(text) as { certs: Record<string, Record<string, unknown>> };
+  const unitCopy = JSON.parse(r.etc['certguard/renew-units.json']!) as typeof full;
+  for (const [name, c] of Object.entries(full.certs)) {
+    assert.deepEqual(c.reloadServices, ['nginx.service'], name);
+    assert.deepEqual(unitCopy.certs[name], { ...c, reloadServices: [] }, name);
+  }
 });

@@ -5,11 +5,12 @@ let
   lib = import nixpkgsLib;
   stubPkgs = system: {
     inherit system;
-    callPackage = file: _args: {
+    callPackage = file: args: {
       type = "derivation";
       name = "callPackage";
       outPath = "/nix/store/00000000000000000000000000000000-called";
       calledFile = toString file;
+      inherit args;
     };
     # runNixOSTest gets the test module; keep what can be checked without NixOS.
     testers.runNixOSTest =
@@ -48,4 +49,15 @@ in
   overlay = rel (outputs.overlays.default (stubPkgs "x86_64-linux") { }).certguard.calledFile;
   checks = builtins.attrNames outputs.checks.x86_64-linux;
   vm = outputs.checks.x86_64-linux.vm;
+  # The one package setting reaches the package check and the VM test's package.
+  checksRegistry = (outputs.lib.checksWith "https://npm-registry.test").x86_64-linux.package.args;
+  vmPackageRegistry =
+    let
+      t = import ../../nix/tests/vm-test.nix {
+        certguardModule = outputs.nixosModules.default;
+        npmRegistry = "https://npm-registry.test";
+      } { pkgs = stubPkgs "x86_64-linux"; inherit lib; };
+    in
+    (t.nodes.server { inherit lib; }).services.certguard.package.args;
+  defaultChecksRegistry = outputs.checks.x86_64-linux.package.args;
 }

@@ -24,6 +24,7 @@ let
           type = "derivation";
           name = "certguard-0.1.0";
           outPath = "/nix/store/00000000000000000000000000000000-certguard-0.1.0";
+          meta.mainProgram = "certguard";
         };
       }
     ];
@@ -62,6 +63,7 @@ else
     timers = lib.mapAttrs (_: unit) config.systemd.timers;
     tmpfiles = config.systemd.tmpfiles.rules;
     groups = builtins.attrNames config.users.groups;
+    users = config.users.users;
     etc = lib.mapAttrs (_: f: f.text) config.environment.etc;
     systemPackages = map toString config.environment.systemPackages;
   }

@@ -1,6 +1,14 @@
 # Evaluates nix/package.nix with the real nixpkgs lib. buildNpmPackage is the identity: what is
-# under test is what the package hands it (source selection, build script, install and wrapping).
-{ nixpkgsLib }:
+# under test is what the package hands it (source selection, build script, install and wrapping,
+# dependencies). The stand-in importNpmLock keeps nixpkgs' contract: one fetchurl per locked
+# package that has a `resolved` http(s) URL, with the lock's `integrity` as its hash; packages
+# without one are not fetched at all.
+{
+  nixpkgsLib,
+  npmRegistry ? null,
+  # "urls": only the download addresses, what `nix build` forces (throws without npmRegistry).
+  only ? "all",
+}:
 let
   lib = import nixpkgsLib;
   fake = name: {
@@ -8,8 +16,27 @@ let
     inherit name;
     outPath = "/nix/store/00000000000000000000000000000000-${name}";
   };
+  fetchurl = { url, hash }: { inherit url hash; };
+  importNpmLock = {
+    __functor =
+      _:
+      { package, packageLock, ... }:
+      {
+        inherit package;
+        lock = packageLock;
+        fetches = lib.concatLists (
+          lib.mapAttrsToList (
+            key: m:
+            lib.optional (m ? resolved && builtins.match "https?://.*" m.resolved != null) (
+              { inherit key; } // fetchurl { url = m.resolved; hash = m.integrity; }
+            )
+          ) packageLock.packages
+        );
+      };
+    npmConfigHook = fake "npm-config-hook";
+  };
   args = import ../../nix/package.nix {
-    inherit lib;
+    inherit lib importNpmLock npmRegistry;
     buildNpmPackage = a: a;
     nodejs = fake "nodejs-20.20.0";
     makeWrapper = fake "make-wrapper";
@@ -18,17 +45,22 @@ let
   # The source filter is a function of (path, type): ask it about files of this repository.
   included = rel: type: args.src.filter "${repo}/${rel}" type;
 in
+if only == "urls" then
+  map (f: f.url) args.npmDeps.fetches
+else
 {
   inherit (args)
     pname
     version
-    npmDepsHash
     npmBuildScript
     installPhase
     installCheckPhase
     doInstallCheck
     ;
   nodejs = toString args.nodejs;
+  npmConfigHook = toString args.npmConfigHook;
+  npmDepsHash = args.npmDepsHash or null;
+  deps = if npmRegistry == null then null else args.npmDeps;
   nativeBuildInputs = map toString args.nativeBuildInputs;
   inherit (args.meta) mainProgram license platforms;
   source = {

@@ -23,7 +23,7 @@ let
     curl = fake "curl";
     openssl = fake "openssl";
     bash = fake "bash";
-    callPackage = _: _: fake "certguard";
+    callPackage = _: _: fake "certguard" // { meta.mainProgram = "certguard"; };
   };
   test = import ../../nix/tests/vm-test.nix { certguardModule = ../../nix/module.nix; } {
     inherit pkgs lib;
@@ -68,5 +68,7 @@ in
   nginxExecStartPre = config.systemd.services.nginx.serviceConfig.ExecStartPre;
   nginxWants = config.systemd.services.nginx.wants;
   renewAfter = config.systemd.services."certguard-renew-server.test".after;
+  renewUser = config.systemd.services."certguard-renew-server.test".serviceConfig.User;
+  extraDomainNames = config.services.certguard.certs."server.test".extraDomainNames;
   specialisations = builtins.attrNames config.specialisation;
 }

@@ -15,6 +15,9 @@ interface FlakeEval {
   overlay: string;
   checks: string[];
   vm: { isVmTest: boolean; name: string; nodeNames: string[]; testScript: string };
+  checksRegistry: { npmRegistry: string | null };
+  vmPackageRegistry: { npmRegistry: string | null };
+  defaultChecksRegistry: { npmRegistry: string | null };
 }
 
 test('flake outputs: package, overlay and module come from nix/, checks hold the VM test', (t) => {
@@ -32,9 +35,20 @@ test('flake outputs: package, overlay and module come from nix/, checks hold the
   assert.equal(f.vm.isVmTest, true);
   assert.deepEqual(f.vm.nodeNames, ['server']);
   // The three scenarios the VM test exists for.
-  for (const scenario of ['first boot:', 'CA down, certificate valid', 'CA down, switch']) {
+  for (const scenario of [
+    'first boot:',
+    'CA down, certificate valid',
+    'CA down, switch',
+    'a switch that adds a name',
+  ]) {
     assert.ok(f.vm.testScript.includes(`subtest("${scenario}`), `no subtest "${scenario}..."`);
   }
   assert.match(f.vm.testScript, /switch-to-configuration test/);
   assert.match(f.vm.testScript, /ExecMainStatus --value certguard-renew-server\.test\.service \| grep -x 75/);
+  assert.match(f.vm.testScript, /User --value certguard-renew-server\.test\.service \| grep -x certguard/);
+  // npmRegistry, the package's one setting, reaches the checks (the default leaves it unset, so
+  // building stops with the message saying what to set).
+  assert.deepEqual(f.checksRegistry, { npmRegistry: 'https://npm-registry.test' });
+  assert.deepEqual(f.vmPackageRegistry, { npmRegistry: 'https://npm-registry.test' });
+  assert.deepEqual(f.defaultChecksRegistry, { npmRegistry: null });
 });

@@ -8,11 +8,12 @@ import { type EvalUnit, evalJson, evalModule, REPO, requireEvaluator } from './n
 
 const PKG = '/nix/store/00000000000000000000000000000000-certguard-0.1.0';
 const CONFIG = '/etc/certguard/certguard.json';
+const UNIT_CONFIG = '/etc/certguard/renew-units.json';
 
 /** A host with nginx, which has its own preStart and ExecStartPre, as NixOS's nginx module does. */
 function host(certguard: object, extraServices: object = {}): object {
   return {
-    services: { certguard: { enable: true, ...certguard } },
+    services: { certguard: { enable: true, acceptTerms: true, ...certguard } },
     systemd: {
       services: {
         nginx: {
@@ -54,28 +55,47 @@ test('one certificate: renew service, timer, preflight first in nginx, wants wit
   const renew = unit(r.services, 'certguard-renew-example.org');
   const sc = renew.serviceConfig;
   assert.equal(sc.Type, 'oneshot');
-  assert.equal(sc.ExecStart, `${PKG}/bin/certguard renew example.org --config ${CONFIG}`);
+  // The renew run reads the copy without hooks; reloads and postRun run in the `+` step.
+  assert.equal(sc.ExecStart, `${PKG}/bin/certguard renew example.org --config ${UNIT_CONFIG}`);
+  assert.match(String(sc.ExecStartPost), /^\+\/nix\/store\/[0-9a-f]{32}-certguard-post-renew-example\.org$/);
+  assert.equal(sc.User, 'certguard');
+  assert.equal(sc.Group, 'certguard');
   assert.deepEqual(sc.SuccessExitStatus, [75]);
   assert.equal(sc.TimeoutStartSec, '15min');
-  assert.equal(sc.StateDirectory, 'certguard');
+  assert.equal(sc.StateDirectory, undefined, 'tmpfiles owns the directories: no recursive chown by systemd');
   assert.equal(sc.ProtectSystem, 'strict');
   assert.equal(sc.PrivateTmp, true);
   assert.equal(sc.NoNewPrivileges, true);
-  assert.deepEqual(sc.ReadWritePaths, ['-/var/lib/acme/example.org', '-/var/lib/acme/challenge']);
-  assert.deepEqual(sc.CapabilityBoundingSet, ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
-  assert.deepEqual(sc.SystemCallFilter, ['@system-service', '@pkey'], 'V8 needs pkey_alloc');
+  assert.deepEqual(sc.ReadWritePaths, [
+    '-/var/lib/certguard-certs/example.org',
+    '-/var/lib/certguard',
+    '-/var/lib/acme/challenge/.well-known/acme-challenge',
+  ]);
+  assert.deepEqual(sc.CapabilityBoundingSet, [''], 'no capabilities at all');
+  assert.deepEqual(sc.AmbientCapabilities, []);
+  assert.equal(sc.PrivateUsers, true);
+  for (const [k, v] of Object.entries({
+    ProtectProc: 'invisible',
+    ProcSubset: 'pid',
+    RemoveIPC: true,
+    DevicePolicy: 'closed',
+  })) {
+    assert.equal(sc[k], v, k);
+  }
+  assert.deepEqual(
+    sc.SystemCallFilter,
+    ['@system-service', '@pkey', '~@privileged', '~@resources'],
+    'V8 needs pkey_alloc',
+  );
   assert.equal(sc.SystemCallErrorNumber, 'EPERM');
   assert.equal(sc.MemoryDenyWriteExecute, undefined, 'V8 JIT needs W+X pages');
   assert.equal(sc.LoadCredential, undefined, 'no credentials configured, none loaded');
-  assert.deepEqual(sc.Environment, [`CERTGUARD_CONFIG=${CONFIG}`]);
-  assert.deepEqual(renew.after, ['network-online.target']);
+  assert.deepEqual(sc.Environment, [`CERTGUARD_CONFIG=${UNIT_CONFIG}`]);
+  // http-01 through nginx: after nginx (never nginx after renew, see below).
+  assert.deepEqual(renew.after, ['network-online.target', 'nginx.service']);
   assert.deepEqual(renew.wants, ['network-online.target']);
   assert.deepEqual(renew.wantedBy, [], 'renewal is started by the timer and the protected services only');
-  assert.equal(renew.unitConfig.StartLimitIntervalSec, 0);
-  assert.ok(
-    renew.path.some((p) => p.endsWith('-systemd')),
-    'systemctl on PATH for reloads',
-  );
+  assert.equal(renew.unitConfig.StartLimitIntervalSec, '0', 'set through startLimitIntervalSec');
 
   const timer = unit(r.timers, 'certguard-renew-example.org');
   assert.deepEqual(timer.wantedBy, ['timers.target']);
@@ -100,10 +120,21 @@ test('one certificate: renew service, timer, preflight first in nginx, wants wit
   assert.deepEqual(nginx.serviceConfig.SupplementaryGroups, ['certguard']);
 
   assert.deepEqual(r.tmpfiles, [
-    'd /var/lib/certguard 0750 root root - -',
-    'd /var/lib/acme/example.org 0750 root certguard - -',
+    'd /var/lib/certguard 0750 certguard certguard - -',
+    'Z /var/lib/certguard - certguard certguard - -',
+    'd /var/lib/certguard-certs/example.org 0750 certguard certguard - -',
+    'Z /var/lib/certguard-certs/example.org - certguard certguard - -',
+    'd /var/lib/acme/challenge/.well-known/acme-challenge 0755 certguard certguard - -',
   ]);
   assert.deepEqual(r.groups, ['certguard']);
+  assert.deepEqual(r.users, {
+    certguard: {
+      isSystemUser: true,
+      group: 'certguard',
+      home: '/var/lib/certguard',
+      description: 'certguard certificate renewal',
+    },
+  });
   assert.deepEqual(r.systemPackages, [PKG]);
   assert.equal(typeof r.etc['certguard/certguard.json'], 'string');
 });
@@ -186,10 +217,15 @@ test('standalone http-01 on a low port gets CAP_NET_BIND_SERVICE, on a high port
   );
   assert.deepEqual(r.failedAssertions, []);
   const caps = (n: string) => r.services[`certguard-renew-${n}`]!.serviceConfig.CapabilityBoundingSet;
-  assert.deepEqual(caps('low'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
-  assert.deepEqual(caps('high'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE']);
-  assert.deepEqual(caps('v6'), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE']);
-  assert.deepEqual(r.services['certguard-renew-high']!.serviceConfig.ReadWritePaths, ['-/var/lib/acme/high']);
+  const sc = (n: string) => r.services[`certguard-renew-${n}`]!.serviceConfig;
+  for (const n of ['low', 'v6']) {
+    assert.deepEqual(caps(n), ['CAP_NET_BIND_SERVICE'], n);
+    assert.deepEqual(sc(n).AmbientCapabilities, ['CAP_NET_BIND_SERVICE'], `${n}: the user is not root`);
+    assert.equal(sc(n).PrivateUsers, false, `${n}: a user namespace would hide the capability`);
+  }
+  assert.deepEqual(caps('high'), ['']);
+  assert.deepEqual(sc('high').AmbientCapabilities, []);
+  assert.deepEqual(sc('high').ReadWritePaths, ['-/var/lib/certguard-certs/high', '-/var/lib/certguard']);
 });
 
 test('credentials and EAB reach the renew unit through LoadCredential, never a command line', (t) => {
@@ -216,11 +252,11 @@ test('credentials and EAB reach the renew unit through LoadCredential, never a c
     'eab-hmac:/run/secrets/eab-hmac',
   ]);
   assert.deepEqual(sc.Environment, [
-    `CERTGUARD_CONFIG=${CONFIG}`,
+    `CERTGUARD_CONFIG=${UNIT_CONFIG}`,
     'CLOUDFLARE_DNS_API_TOKEN_FILE=%d/CLOUDFLARE_DNS_API_TOKEN_FILE',
   ]);
-  // dns-01 writes no webroot: only the certificate directory is writable.
-  assert.deepEqual(sc.ReadWritePaths, ['-/var/lib/acme/example.org']);
+  // dns-01 writes no webroot: only the certificate and state directories are writable.
+  assert.deepEqual(sc.ReadWritePaths, ['-/var/lib/certguard-certs/example.org', '-/var/lib/certguard']);
   const commands = [sc.ExecStart, ...(r.services.nginx!.serviceConfig.ExecStartPre as string[])].join('\n');
   assert.doesNotMatch(commands, /secrets/);
 });
@@ -269,13 +305,17 @@ test('a state directory outside /var/lib and a metrics file become writable path
   assert.equal(sc.StateDirectory, undefined);
   assert.deepEqual(sc.ReadWritePaths, [
     '-/srv/tls/example',
-    '-/var/lib/acme/challenge',
-    '-/var/lib/node-exporter',
     '-/srv/certguard-state',
+    '-/var/lib/acme/challenge/.well-known/acme-challenge',
+    '-/var/lib/node-exporter',
   ]);
+  assert.equal(sc.Group, 'nginx', 'new files get the certificate group without chown');
   assert.deepEqual(r.tmpfiles, [
-    'd /srv/certguard-state 0750 root root - -',
-    'd /srv/tls/example 0750 root nginx - -',
+    'd /srv/certguard-state 0750 certguard certguard - -',
+    'Z /srv/certguard-state - certguard certguard - -',
+    'd /srv/tls/example 0750 certguard nginx - -',
+    'Z /srv/tls/example - certguard nginx - -',
+    'd /var/lib/acme/challenge/.well-known/acme-challenge 0755 certguard certguard - -',
   ]);
 });
 

@@ -76,6 +76,21 @@ export function evalJson<T = unknown>(args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
+/**
+ * The scripts the stand-in trivial builders (test/nix/nixos/stub-pkgs.nix) were asked to write,
+ * by store path, from the evaluation's stderr: what a test writes into a guest so the units run.
+ */
+export function stubScripts(stderr: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stderr.split('\n')) {
+    const m = /^trace: (\{"certguardStubScript".*\})$/.exec(line);
+    if (!m) continue;
+    const { certguardStubScript, text } = JSON.parse(m[1]!) as { certguardStubScript: string; text: string };
+    out[certguardStubScript] = text;
+  }
+  return out;
+}
+
 /** A unit as test/nix/eval-module.nix reports it. */
 export interface EvalUnit {
   wants: string[];
@@ -97,11 +112,17 @@ export interface ModuleEval {
   groups: string[];
   etc: Record<string, string | null>;
   systemPackages: string[];
+  users: Record<string, Record<string, unknown>>;
+  /** Scripts the module asked the trivial builders for, by store path (see stubScripts). */
+  scripts: Record<string, string>;
 }
 
 /** Evaluates nix/module.nix for a NixOS configuration given as a plain object. */
 export function evalModule(lib: string, configuration: object): ModuleEval {
-  return evalJson<ModuleEval>([
+  const r = nixInstantiate([
+    '--eval',
+    '--strict',
+    '--json',
     EVAL_MODULE,
     '--arg',
     'nixpkgsLib',
@@ -110,6 +131,8 @@ export function evalModule(lib: string, configuration: object): ModuleEval {
     'configuration',
     JSON.stringify(configuration),
   ]);
+  if (r.status !== 0) throw new Error(`nix-instantiate failed (${r.status}):\n${r.stderr}`);
+  return { ...(JSON.parse(r.stdout) as Omit<ModuleEval, 'scripts'>), scripts: stubScripts(r.stderr) };
 }
 
 /** Only the failed assertion messages (for configurations meant to be rejected). */

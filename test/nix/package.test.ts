@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { evalJson, REPO, requireEvaluator } from './nix-eval.ts';
+import { evalJson, nixInstantiate, REPO, requireEvaluator } from './nix-eval.ts';
 
 // nix/package.nix cannot be built here (no nixpkgs, no binary cache): evaluate what it hands to
 // buildNpmPackage instead, with the real nixpkgs lib.
@@ -10,7 +10,8 @@ import { evalJson, REPO, requireEvaluator } from './nix-eval.ts';
 interface PackageArgs {
   pname: string;
   version: string;
-  npmDepsHash: string;
+  npmDepsHash: string | null;
+  npmConfigHook: string;
   npmBuildScript: string;
   installPhase: string;
   installCheckPhase: string;
@@ -35,7 +36,8 @@ test('package.nix: version from package.json, npm build, both executables wrappe
   assert.equal(p.pname, 'certguard');
   assert.equal(p.version, pkgJson.version);
   assert.ok(pkgJson.scripts[p.npmBuildScript], `npm script "${p.npmBuildScript}" exists in package.json`);
-  assert.match(p.npmDepsHash, /^sha256-[A-Za-z0-9+/]{43}=$/);
+  assert.equal(p.npmDepsHash, null, 'no second hash to keep in sync: the lock fixes the dependencies');
+  assert.equal(p.npmConfigHook, '/nix/store/00000000000000000000000000000000-npm-config-hook');
   assert.equal(p.mainProgram, 'certguard');
   assert.deepEqual(p.nativeBuildInputs, ['/nix/store/00000000000000000000000000000000-make-wrapper']);
   // Every executable package.json declares is wrapped, running its dist bundle with the given nodejs.
@@ -87,4 +89,105 @@ test('package.nix: the source holds what the build reads and nothing else', (t) 
       `scripts/build.mjs reads ${path}, outside the package source`,
     );
   }
+});
+
+interface Lock {
+  name: string;
+  version: string;
+  packages: Record<
+    string,
+    {
+      version?: string;
+      integrity?: string;
+      name?: string;
+      link?: boolean;
+      inBundle?: boolean;
+      resolved?: string;
+    }
+  >;
+}
+
+// A made-up registry under the reserved .test domain: the repository names no real one.
+const REGISTRY = 'https://npm-registry.test/mirror';
+
+test('package.nix: every locked package becomes one fetch from npmRegistry carrying its lock integrity', (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const deps = evalJson<{ fetches: { key: string; url: string; hash: string }[]; lock: Lock }>([
+    join(REPO, 'test/nix/eval-package.nix'),
+    '--arg',
+    'nixpkgsLib',
+    lib,
+    '--argstr',
+    'npmRegistry',
+    `${REGISTRY}/`,
+    '-A',
+    'deps',
+  ]);
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as Lock;
+  const locked = Object.entries(lock.packages).filter(([key, e]) => key !== '' && !e.link && !e.inBundle);
+  assert.ok(locked.length > 10, 'the lock has dependencies');
+  assert.equal(deps.fetches.length, locked.length, 'one fetch per locked package, none skipped, none extra');
+  const byKey = new Map(deps.fetches.map((f) => [f.key, f]));
+  for (const [key, entry] of locked) {
+    const fetch = byKey.get(key);
+    assert.ok(fetch, `${key} is fetched`);
+    assert.equal(fetch.hash, entry.integrity, `${key}: the fetch is checked against the lock's integrity`);
+    assert.ok(entry.integrity?.startsWith('sha512-'), `${key}: integrity in the lock`);
+    const name = entry.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    assert.equal(fetch.url, `${REGISTRY}/${name}/-/${base}-${entry.version}.tgz`, key);
+  }
+  // The lock handed on is the repository's, with only the download addresses added.
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    const { resolved, ...rest } = deps.lock.packages[key]!;
+    assert.deepEqual(rest, entry, `${key} unchanged apart from resolved`);
+    assert.equal(resolved === undefined, key === '', key);
+  }
+});
+
+test('package.nix without npmRegistry: the build stops with a message saying what to set', (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const r = nixInstantiate([
+    '--eval',
+    '--strict',
+    '--json',
+    join(REPO, 'test/nix/eval-package.nix'),
+    '--arg',
+    'nixpkgsLib',
+    lib,
+    '--argstr',
+    'only',
+    'urls',
+  ]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /needs `npmRegistry`/);
+  assert.match(r.stderr, /\.override \{ npmRegistry = "<URL>"; \}/);
+  assert.match(r.stderr, /services\.certguard\.package/);
+});
+
+test('package-lock.json and package.json agree: name, version, every dependency locked', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as Lock & {
+    packages: Record<
+      string,
+      { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
+    >;
+  };
+  assert.equal(lock.name, pkg.name);
+  assert.equal(lock.version, pkg.version);
+  const root = lock.packages['']!;
+  assert.deepEqual(root.dependencies ?? {}, pkg.dependencies ?? {});
+  assert.deepEqual(root.devDependencies ?? {}, pkg.devDependencies ?? {});
+  for (const name of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]) {
+    assert.ok(lock.packages[`node_modules/${name}`]?.version, `${name} is locked`);
+  }
+  const resolved = Object.entries(lock.packages).filter(([, e]) => e.resolved !== undefined);
+  assert.deepEqual(resolved, [], 'the lock records no download addresses');
 });

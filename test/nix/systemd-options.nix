@@ -1,8 +1,11 @@
 # The subset of NixOS options that nix/module.nix sets or reads, declared with the types NixOS uses
 # (nixos/lib/systemd-unit-options.nix, nixos/lib/systemd-lib.nix, nixos/modules/system/boot/
-# systemd.nix), so lib.evalModules merges our definitions the way a real NixOS evaluation does.
-# NixOS itself cannot be evaluated here (no nixpkgs); this is the test's stand-in, not a mock of
-# certguard: what is under test is nix/module.nix.
+# systemd.nix), so lib.evalModules merges and checks our definitions the way a real NixOS
+# evaluation does: unit names must end in a unit type, `serviceConfig` passes NixOS's
+# `checkService` (Type=, Restart=), lists of unit options concatenate in order.
+# This is the test's own re-statement, for evaluations without NixOS's files; with $NIXOS_FILES
+# the tests also evaluate the module against NixOS's real declarations (test/nix/nixos/).
+# Not a mock of certguard: what is under test is nix/module.nix.
 { lib, ... }:
 let
   inherit (lib) mkOption types;
@@ -22,50 +25,69 @@ let
         lib.mergeEqualOption loc defs';
   };
 
+  # NixOS's unitNameType: what `wants`, `after`, `wantedBy`... accept.
+  unitName = types.strMatching "[a-zA-Z0-9@%:_.\\-]+[.](service|socket|device|mount|automount|swap|target|path|timer|scope|slice)";
+
+  # NixOS's checkService: the values systemd.service(5) allows for Type= and Restart=, checked on
+  # the definitions (mkIf/mkOverride unwrapped) of the whole serviceConfig.
+  allowed = {
+    Type = [ "exec" "simple" "forking" "oneshot" "dbus" "notify" "notify-reload" "idle" ];
+    Restart = [ "no" "on-success" "on-failure" "on-abnormal" "on-abort" "always" ];
+  };
+  unwrap = v: if builtins.elem (v._type or "") [ "override" "if" ] then v.content else v;
+  checkService =
+    attrs:
+    lib.all (k: !(attrs ? ${k}) || builtins.elem (unwrap attrs.${k}) allowed.${k}) (builtins.attrNames allowed);
+
   fakePackage = name: {
     type = "derivation";
     inherit name;
     outPath = "/nix/store/00000000000000000000000000000000-${name}";
   };
 
+  unitList = mkOption {
+    type = types.listOf unitName;
+    default = [ ];
+  };
   commonUnitOptions = {
     enable = mkOption {
       type = types.bool;
       default = true;
     };
     description = mkOption {
-      type = types.str;
+      type = types.singleLineStr;
       default = "";
     };
-    wants = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
-    after = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
-    before = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
-    requires = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
-    wantedBy = mkOption {
-      type = types.listOf types.str;
-      default = [ ];
-    };
+    wants = unitList;
+    after = unitList;
+    before = unitList;
+    requires = unitList;
+    wantedBy = unitList;
     unitConfig = mkOption {
       type = types.attrsOf unitOption;
       default = { };
     };
+    # No default: only a defined value becomes a [Unit] line (as systemd-lib.nix's unitConfig).
+    startLimitIntervalSec = mkOption { type = types.int; };
+    startLimitBurst = mkOption { type = types.int; };
   };
+  # As NixOS: the rate-limit options become [Unit] settings, as strings.
+  startLimits =
+    { config, options, ... }:
+    {
+      config.unitConfig =
+        lib.optionalAttrs options.startLimitIntervalSec.isDefined {
+          StartLimitIntervalSec = toString config.startLimitIntervalSec;
+        }
+        // lib.optionalAttrs options.startLimitBurst.isDefined {
+          StartLimitBurst = toString config.startLimitBurst;
+        };
+    };
 
   serviceModule =
     { name, config, ... }:
     {
+      imports = [ startLimits ];
       options = commonUnitOptions // {
         path = mkOption {
           type = types.listOf (types.oneOf [
@@ -87,7 +109,7 @@ let
           default = "";
         };
         serviceConfig = mkOption {
-          type = types.attrsOf unitOption;
+          type = types.addCheck (types.attrsOf unitOption) checkService;
           default = { };
         };
       };
@@ -103,6 +125,7 @@ let
     };
 
   timerModule = {
+    imports = [ startLimits ];
     options = commonUnitOptions // {
       timerConfig = mkOption {
         type = types.attrsOf unitOption;
@@ -144,6 +167,10 @@ in
       type = types.listOf types.package;
       default = [ ];
     };
+    users.users = mkOption {
+      type = types.attrsOf (types.submodule { freeformType = types.attrsOf types.anything; });
+      default = { };
+    };
     users.groups = mkOption {
       type = types.attrsOf (
         types.submodule {
@@ -164,8 +191,6 @@ in
       default = [ ];
     };
   };
-  config._module.args.pkgs = {
-    # Only reached when a test leaves services.certguard.package unset.
-    callPackage = _: _: fakePackage "certguard-from-callPackage";
-  };
+  # Stand-ins for nixpkgs' packages and trivial builders (nothing is built here).
+  config._module.args.pkgs = import ./nixos/stub-pkgs.nix { inherit lib; };
 }

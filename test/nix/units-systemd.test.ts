@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { makeChain } from '../helpers/fixtures.ts';
 import { bootGuest, GUEST_TEST_LIB } from '../helpers/systemd-harness.ts';
 import { skipWithoutSystemd, waitForOneshot } from '../systemd/scenario-kit.ts';
+import { GUEST_PACKAGE, guestSystem } from './guest-files.ts';
 import { evalModule, requireEvaluator } from './nix-eval.ts';
-import { renderService, renderTimer } from './render-unit.ts';
 
 // The units nix/module.nix generates, rendered as NixOS renders them and booted under a real
 // systemd 252 (PID 1 in namespaces, test/helpers/systemd-harness.ts) with the real CLI: the
@@ -14,24 +13,8 @@ import { renderService, renderTimer } from './render-unit.ts';
 
 const DAY = 86_400_000;
 const PORT = 8443; // the guest has its own network namespace: no clash with other tests
-const CERT_DIR = '/var/lib/acme/site';
+const CERT_DIR = '/var/lib/certguard-certs/site';
 const RENEW = 'certguard-renew-site.service';
-
-function guestGroupFile(gid: number): string {
-  const host = readFileSync('/etc/group', 'utf8');
-  return `${host.trimEnd()}\ncertguard:x:${gid}:\n`;
-}
-
-function freeGid(): number {
-  const used = new Set(
-    readFileSync('/etc/group', 'utf8')
-      .split('\n')
-      .map((l) => Number(l.split(':')[2])),
-  );
-  let gid = 64_900;
-  while (used.has(gid)) gid++;
-  return gid;
-}
 
 test('module-generated units run under real systemd: verify, tmpfiles, preflight first, exit 75 not failed', async (t) => {
   const lib = requireEvaluator(t);
@@ -55,8 +38,8 @@ test('module-generated units run under real systemd: verify, tmpfiles, preflight
     services: {
       certguard: {
         enable: true,
-        // The harness installs the CLI as /usr/bin/certguard and /usr/bin/certguard-preflight.
-        package: { type: 'derivation', name: 'certguard', outPath: '/usr' },
+        acceptTerms: true,
+        package: GUEST_PACKAGE,
         defaults: {
           email: 'admin@site.test',
           // Unreachable by construction: the guest's network namespace has only lo.
@@ -94,35 +77,25 @@ test('module-generated units run under real systemd: verify, tmpfiles, preflight
   });
   assert.deepEqual(r.failedAssertions, []);
 
-  const unitFiles = {
-    'certguard-renew-site.service': renderService(r.services['certguard-renew-site']!),
-    'certguard-renew-site.timer': renderTimer(r.timers['certguard-renew-site']!),
-    'certguard-renew-standalone.service': renderService(r.services['certguard-renew-standalone']!),
-    'certguard-renew-standalone.timer': renderTimer(r.timers['certguard-renew-standalone']!),
-    'web.service': renderService(r.services.web!),
-  };
+  const system = guestSystem(r);
   const guest = await bootGuest({
     net: true,
     files: [
-      ...Object.entries(unitFiles).map(([name, content]) => ({
-        path: `/etc/systemd/system/${name}`,
-        content,
-      })),
-      { path: '/etc/certguard/certguard.json', content: r.etc['certguard/certguard.json']! },
-      { path: '/etc/tmpfiles.d/certguard.conf', content: `${r.tmpfiles.join('\n')}\n` },
-      // users.groups.certguard, as NixOS would create it.
-      { path: '/etc/group', content: guestGroupFile(freeGid()) },
+      ...system.files,
       { path: '/etc/certguard-test/eab-hmac', content: 'c2VjcmV0LWtleS1mb3ItdGVzdHM\n', mode: 0o600 },
       { path: '/etc/certguard-test/token', content: 'not-a-real-token\n', mode: 0o600 },
+      // Left by an earlier, root-run certguard: tmpfiles hands them to the renew user.
       { path: `${CERT_DIR}/fullchain.pem`, content: fresh.fullchain, mode: 0o644 },
       { path: `${CERT_DIR}/key.pem`, content: fresh.key, mode: 0o600 },
     ],
   });
   t.after(() => guest.stop());
 
-  for (const unit of Object.keys(unitFiles)) {
+  assert.ok(Object.keys(system.units).includes('certguard-reissue-site.service'));
+  assert.ok(Object.keys(system.units).includes('certguard-apply-site.service'));
+  for (const unit of Object.keys(system.units)) {
     const v = await guest.run(['systemd-analyze', 'verify', '--man=no', unit]);
-    assert.equal(v.code, 0, `${unit}:\n${unitFiles[unit as keyof typeof unitFiles]}\n${v.stdout}${v.stderr}`);
+    assert.equal(v.code, 0, `${unit}:\n${system.units[unit]}\n${v.stdout}${v.stderr}`);
     assert.equal(v.stderr.trim(), '', `${unit} has warnings:\n${v.stderr}`);
   }
 
@@ -134,12 +107,14 @@ test('module-generated units run under real systemd: verify, tmpfiles, preflight
     '%n %a %U %G',
     '/var/lib/certguard',
     CERT_DIR,
-    '/var/lib/acme/standalone',
+    '/var/lib/certguard-certs/standalone',
+    `${CERT_DIR}/key.pem`,
   ]);
   assert.deepEqual(modes.trim().split('\n'), [
-    '/var/lib/certguard 750 root root',
-    `${CERT_DIR} 750 root certguard`,
-    '/var/lib/acme/standalone 750 root certguard',
+    '/var/lib/certguard 750 certguard certguard',
+    `${CERT_DIR} 750 certguard certguard`,
+    '/var/lib/certguard-certs/standalone 750 certguard certguard',
+    `${CERT_DIR}/key.pem 600 certguard certguard`,
   ]);
 
   // The protected service starts; the preflight runs before its own ExecStartPre; renew is wanted
@@ -166,6 +141,8 @@ test('module-generated units run under real systemd: verify, tmpfiles, preflight
   // and the state written through the sandbox (StateDirectory) makes status report it.
   await guest.writeFile(`${CERT_DIR}/fullchain.pem`, due.fullchain, 0o644);
   await guest.writeFile(`${CERT_DIR}/key.pem`, due.key, 0o600);
+  // As at every switch: tmpfiles gives what root wrote to the renew user.
+  await guest.must(['systemd-tmpfiles', '--create', '/etc/tmpfiles.d/certguard.conf']);
   const start = await guest.systemctl('start', RENEW);
   assert.equal(start.code, 0, `systemctl start ${RENEW}: ${start.stderr}`);
   const soft = await guest.show(RENEW, ['Result', 'ExecMainStatus', 'ActiveState']);

@@ -16,6 +16,8 @@ interface VmNode {
   nginxExecStartPre: string[];
   nginxWants: string[];
   renewAfter: string[];
+  renewUser: string;
+  extraDomainNames: string[];
   specialisations: string[];
 }
 
@@ -45,7 +47,8 @@ test('the VM test node: certguard configuration valid, nginx protected, parsed b
   assert.deepEqual(node.nginxWants, ['certguard-renew-server.test.service']);
   // The test orders the first renewal after its local CA; nginx itself waits for nothing.
   assert.ok(node.renewAfter.includes('pebble.service'));
-  assert.deepEqual(node.specialisations, ['renewal-due']);
+  assert.deepEqual(node.specialisations, ['more-names', 'renewal-due']);
+  assert.equal(node.renewUser, 'certguard');
 
   const config = parseConfig(JSON.stringify(node.configJson), 'vm-test');
   const s = resolveCert('server.test', [config.defaults, config.certs['server.test']!], 'vm-test');
@@ -65,4 +68,12 @@ test('the VM test specialisation makes renewal due (for the CA-down switch scena
   const s = resolveCert('server.test', [config.defaults, config.certs['server.test']!], 'vm-test');
   // Longer than any certificate pebble issues: every run finds renewal due.
   assert.deepEqual(s.renewBefore, { kind: 'seconds', seconds: 3650 * 86400 });
+});
+
+test('the VM test specialisation adds a name (for the reissue-at-switch scenario)', (t) => {
+  const lib = requireEvaluator(t);
+  if (!lib) return;
+  const node = evalNode(lib, 'more-names');
+  assert.deepEqual(node.failedAssertions, []);
+  assert.deepEqual(node.extraDomainNames, ['www.server.test']);
 });

@@ -82,9 +82,23 @@ describe('human time', () => {
     assert.equal(humanDuration(0), '0 seconds');
     assert.equal(humanDuration(-3 * 3600), '3 hours');
   });
+  test('more parts: adjacent units from the largest, zeros left out, always rounded down', () => {
+    assert.equal(humanDuration(7_775_790, { parts: 2 }), '89 days 23 hours');
+    assert.equal(humanDuration(8_640_000, { parts: 4 }), '100 days');
+    assert.equal(humanDuration(86400 + 300, { parts: 2 }), '1 day');
+    assert.equal(humanDuration(86400 + 300, { parts: 3 }), '1 day 5 minutes');
+    assert.equal(humanDuration(99.9 * 86400), '99 days');
+    assert.equal(humanDuration(3 * 3600 + 120, { style: 'short', parts: 2 }), '3 h 2 min');
+    assert.equal(humanDuration(0.7, { style: 'short' }), '0 s');
+  });
   test('relative', () => {
     assert.equal(relative(new Date(now.getTime() + 3 * 86400_000), now), 'in 3 days');
     assert.equal(relative(new Date(now.getTime() - 3 * 3600_000), now), '3 hours ago');
+    assert.equal(relative(new Date(now.getTime() - 3 * 3600_000), now, { style: 'short' }), '3 h ago');
+    assert.equal(relative(now, now), 'just now');
+    assert.equal(relative(new Date(now.getTime() - 999), now), 'just now');
+    assert.equal(relative(new Date(now.getTime() + 500), now), 'now');
+    assert.equal(relative(new Date(now.getTime() - 1000), now), '1 second ago');
   });
   test('day is the UTC date', () => assert.equal(day('2027-02-01T23:59:59.000Z'), '2027-02-01'));
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ago, oneLine, rowCells, shortDuration } from '../../src/status/cells.ts';
+import { humanDuration } from '../../src/output/human-time.ts';
+import { ago, oneLine, rowCells } from '../../src/status/cells.ts';
 import { at, D, failingRow, H, MIN, NOW, row } from './rows.ts';
 
 test('the issue example: expires, last attempt and next attempt of a failing renewal', () => {
@@ -68,14 +69,25 @@ test('CA error text cannot inject terminal escapes or break the line, and is cut
   assert.equal(oneLine('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
 });
 
-test('short durations use the largest whole unit', () => {
-  assert.equal(shortDuration(59), '59 s');
-  assert.equal(shortDuration(41 * 60 + 59), '41 min');
-  assert.equal(shortDuration(2 * 3600 + 59 * 60), '2 h');
-  assert.equal(shortDuration(86400), '1 day');
-  assert.equal(shortDuration(23 * 86400 + 7200), '23 days');
+test('cells use the short style of the one duration formatter: the largest whole unit', () => {
+  const short = (s: number) => humanDuration(s, { style: 'short' });
+  assert.equal(short(59), '59 s');
+  assert.equal(short(41 * 60 + 59), '41 min');
+  assert.equal(short(2 * 3600 + 59 * 60), '2 h');
+  assert.equal(short(86400), '1 day');
+  assert.equal(short(23 * 86400 + 7200), '23 days');
   assert.equal(ago(at(41 * MIN), NOW), 'in 41 min');
   assert.equal(ago(at(-2 * H), NOW), '2 h ago');
+  assert.equal(ago(at(-5_000), NOW), '5 s ago');
+});
+
+test('an attempt this very second was "just now", not "0 s ago"', () => {
+  assert.equal(ago(at(0), NOW), 'just now');
+  assert.equal(ago(at(-400), NOW), 'just now');
+  assert.equal(
+    rowCells({ ...row(), lastAttempt: at(0), lastSuccess: at(0) }, NOW).lastAttempt,
+    'just now: renewed',
+  );
 });
 
 test('renewal-due names an unusual reason (names or key type changed, ARI) but not the usual window', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -182,6 +183,30 @@ test('configured group: files and generation get the group (root), unknown group
   installCertificate(join(dir, 'y'), files, { group: group[0] });
   assert.equal(statSync(join(dir, 'y', 'key.pem')).gid, gid);
   assert.equal(statSync(join(dir, 'y', readlinkSync(join(dir, 'y', 'current')))).gid, gid);
+});
+
+test('as root, new files belong to the directory owner (the NixOS renew user prunes them later)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('SKIPPED: chown needs root');
+    console.warn('SKIPPED: install owner test needs root');
+    return;
+  }
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const { files } = await issued();
+  const group = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] && f[2] && Number(f[2]) > 0)!;
+  const target = join(dir, 'owned');
+  mkdirSync(target, { mode: 0o750 });
+  chownSync(target, 65_534, Number(group[2]));
+  installCertificate(target, files, { group: group[0] });
+  const gen = join(target, readlinkSync(join(target, 'current')));
+  for (const p of [gen, join(gen, 'key.pem'), join(gen, 'fullchain.pem')]) {
+    const st = statSync(p);
+    assert.deepEqual([st.uid, st.gid], [65_534, Number(group[2])], p);
+  }
 });
 
 test('leftovers of a crashed installer (partial generation, temp links) are pruned', async (t) => {

@@ -7,14 +7,17 @@ import { writeFile } from '../helpers/fixtures.ts';
 import { buildCli } from '../helpers/systemd/build-cli.ts';
 import { DAY, makeSite, writeRealCert } from './unit-test-kit.ts';
 
-/** Files reachable from `entry` through static imports: what node loads before running anything. */
+/**
+ * Files reachable from `entry` through static imports or top-level require()s (the executables
+ * are CommonJS, the lazy parts ES modules): what node loads before running anything.
+ */
 function staticGraph(entry: string): string[] {
   const seen = new Set<string>();
   const walk = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:^|\n)import\s*(?:[^;]*?from\s*)?"(\.[^"]+)"/g)) {
+    for (const m of text.matchAll(/(?:^|\n)(?:import\s*(?:[^;]*?from\s*)?|.*\brequire\()"(\.[^"]+)"/g)) {
       walk(resolve(dirname(file), m[1]!));
     }
   };
@@ -23,7 +26,7 @@ function staticGraph(entry: string): string[] {
 }
 
 function preflight(dir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [join(dir, 'certguard-preflight.mjs'), ...args], {
+  const r = spawnSync(process.execPath, [join(dir, 'certguard-preflight.cjs'), ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...env },
   });
@@ -32,7 +35,7 @@ function preflight(dir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 
 test('the preflight bundle loads no placeholder, renewal or ACME code before it needs it', async () => {
   const dir = await buildCli();
-  const files = staticGraph(join(dir, 'certguard-preflight.mjs'));
+  const files = staticGraph(join(dir, 'certguard-preflight.cjs'));
   const text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
   const markers = ['X509CertificateGenerator', 'renewCertificate', 'acme-client', 'axios'];
   // Nor a process spawner or network module: the usable path only reads files.

@@ -14,7 +14,7 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 let built: Promise<string> | undefined;
 
-/** Builds once per test process; returns the directory holding certguard.mjs, certguard-preflight.mjs, chunks/. */
+/** Builds once per test process; returns the directory holding certguard.cjs, certguard-preflight.cjs, chunks/. */
 export function buildCli(): Promise<string> {
   built ??= (async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'certguard-build-'));
