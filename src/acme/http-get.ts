@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { acmeUrlProblem } from '../config/field-checks.ts';
 import { networkFailure } from './classify.ts';
 import { AcmeFailure } from './types.ts';
 
@@ -19,6 +20,8 @@ export function httpGet(
   opts: { caPem?: string; signal: AbortSignal; maxBytes?: number },
 ): Promise<GetResult> {
   const maxBytes = opts.maxBytes ?? 256 * 1024;
+  const refused = acmeUrlProblem(url);
+  if (refused) return Promise.reject(new AcmeFailure('ca-error', `refusing GET ${refused}`));
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;

@@ -8,6 +8,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { acmeUrlProblem } from '../config/field-checks.ts';
+import { cleanText } from '../output/sanitize.ts';
 import { DeadlineExceeded, sleep } from './budget.ts';
 import { networkFailure, oneLine, problemFailure } from './classify.ts';
 import { type AcmeBudget, AcmeFailure } from './types.ts';
@@ -29,6 +31,7 @@ export class Transport {
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
   private readonly connected = new WeakSet<Socket>();
+  private readonly log: (level: 'info' | 'warning' | 'err', text: string) => void;
   /** Requests sent, for logs and tests. */
   requests = 0;
   /** badNonce answers retried (a CA rejects some nonces at random: RFC 8555 section 6.5). */
@@ -38,8 +41,10 @@ export class Transport {
     private readonly budget: AcmeBudget,
     private readonly deadline: AbortSignal,
     caPem: string | undefined,
-    private readonly log: (level: 'info' | 'warning' | 'err', text: string) => void = () => {},
+    log: (level: 'info' | 'warning' | 'err', text: string) => void = () => {},
   ) {
+    // Log lines quote the CA (problem details): escape control characters before anyone sees them.
+    this.log = (level, text) => log(level, cleanText(text));
     // keepAlive: one order is ~10 requests to the same host; one TLS handshake serves them all.
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4, ...(caPem ? { ca: caPem } : {}) });
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -158,11 +163,14 @@ export class Transport {
   }
 
   private exchange(url: string, method: string, body: unknown, signal: AbortSignal): Promise<HttpResponse> {
+    // Every URL, the configured directory and each one the CA hands out (nonce, account, order,
+    // certificate): a directory naming http:// URLs must not get signed requests in clear.
+    const refused = acmeUrlProblem(url);
+    if (refused) {
+      return Promise.reject(new AcmeFailure('ca-error', `refusing ${method.toUpperCase()} ${refused}`));
+    }
     const u = new URL(url);
     const isTls = u.protocol === 'https:';
-    if (!isTls && u.protocol !== 'http:') {
-      return Promise.reject(new AcmeFailure('ca-error', `${url}: not an http(s) URL`));
-    }
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = (isTls ? https : http).request(

@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -24,17 +33,32 @@ export type ReadResult =
  * devices are refused (O_NONBLOCK so opening a FIFO cannot hang a service start), directories and
  * symlink loops get a clear message.
  */
-export function readBounded(path: string, limit = MAX_PEM_BYTES): ReadResult {
+export function readBounded(path: string, limit = MAX_PEM_BYTES, trust?: OwnerRule): ReadResult {
   let fd: number;
+  const noFollow = trust ? constants.O_NOFOLLOW : 0;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | noFollow);
   } catch (err) {
-    return openError(path, err as NodeJS.ErrnoException);
+    const e = err as NodeJS.ErrnoException;
+    if (trust && e.code === 'ELOOP') {
+      return { ok: false, code: 'unreadable', message: `${path} is a symbolic link: refusing to follow it` };
+    }
+    return openError(path, e);
   }
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) return { ok: false, code: 'unreadable', message: `${path} is a directory` };
     if (!st.isFile()) return { ok: false, code: 'unreadable', message: `${path} is not a regular file` };
+    if (trust && !trust.owners.includes(st.uid)) {
+      return {
+        ok: false,
+        code: 'unreadable',
+        message: `${path} is owned by uid ${st.uid}, not by ${trust.owners.join(' or ')}: refusing it`,
+      };
+    }
+    if (trust && st.nlink !== 1) {
+      return { ok: false, code: 'unreadable', message: `${path} has ${st.nlink} hard links: refusing it` };
+    }
     if (st.size > limit) {
       return {
         ok: false,
@@ -68,6 +92,43 @@ export function readBounded(path: string, limit = MAX_PEM_BYTES): ReadResult {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * For files whose content certguard will pass on with other permissions (a reused key, files
+ * migrated into a generation): opened with O_NOFOLLOW, and refused unless a regular file with one
+ * link owned by one of `owners`. A link planted by whoever can write the directory then cannot
+ * make root copy a file only root may read into a group-readable place.
+ */
+export interface OwnerRule {
+  owners: number[];
+}
+
+/**
+ * Reads `path` (a certificate directory's file) without following planted links: certguard's
+ * own `NAME.pem -> current/NAME.pem` is resolved through `current` into its generation directory
+ * (which must be a real directory), any other link is refused; the file itself must satisfy
+ * `trust`.
+ */
+export function readOwnFile(path: string, trust: OwnerRule, limit = MAX_PEM_BYTES): ReadResult {
+  const link = linkOf(path);
+  if (link === undefined) return readBounded(path, limit, trust);
+  const gen = generationPaths({ cert: path });
+  const genDir = gen ? dirname(gen.cert) : undefined;
+  let real = false;
+  try {
+    real = genDir !== undefined && lstatSync(genDir).isDirectory();
+  } catch {
+    real = false;
+  }
+  if (!gen || !real) {
+    return {
+      ok: false,
+      code: 'unreadable',
+      message: `${path} is a symbolic link certguard did not create (to ${link}): refusing to follow it`,
+    };
+  }
+  return readBounded(gen.cert, limit, trust);
 }
 
 function openError(path: string, e: NodeJS.ErrnoException): ReadResult {

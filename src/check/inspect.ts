@@ -4,17 +4,23 @@ import { trustEvidence } from '../cert/trust-evidence.ts';
 import { decide, type Evidence, type Policy, type Verdict } from '../cert/verdict.ts';
 import type { CertSettings } from '../config/settings.ts';
 
+/** How long a mismatched pair in another tool's layout is given before it is read again. */
+const FOREIGN_REREAD_DELAY_MS = 50;
+
 /**
  * Reads a certificate's files and decides. The only effects are bounded reads of local files. The
  * files are read as one set (readPair), so a renewal swapping them meanwhile is never judged as a
- * key mismatch; in a layout certguard did not write, a mismatch is read again once, since the
- * other tool may be between replacing the certificate and replacing the key.
+ * key mismatch; in a layout certguard did not write, a mismatch is read again once, 50 ms later,
+ * since the other tool may be between replacing the certificate and replacing the key.
  */
 export function inspectCertificate(settings: CertSettings, now: Date, named = true): Verdict {
   const paths = { cert: settings.certFile, chain: settings.chainFile, key: settings.keyFile };
   let files = readPair(paths);
   let verdict = judge(settings, evidenceOf(settings, files), now);
   if (files.foreign && verdict.reasons.some((r) => r.code === 'key-mismatch')) {
+    // The other tool replaces the files one by one: give it a moment to finish the pair. Only on
+    // this failure path, so a good pair never waits.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FOREIGN_REREAD_DELAY_MS);
     files = readPair(paths);
     verdict = judge(settings, evidenceOf(settings, files), now);
   }

@@ -4,6 +4,7 @@ import { trustValueProblem } from '../cert/trust-store.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkListen, checkRfc2136, type RawRfc2136, TLS_ALPN_PORT } from './challenge-config.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
+import { FIELD_CHECKS } from './field-checks.ts';
 import { locateJsonError } from './json-error.ts';
 import { DEFAULT_CONFIG_FILE, ISSUERS, KEY_TYPES, ON_UNUSABLE } from './settings.ts';
 
@@ -164,7 +165,9 @@ function checkEntry(entry: unknown, where: string): RawCertEntry {
  * `defaults.renewBefore` (and for every certificate), not later as the field of whichever
  * certificate happened to be resolved first.
  */
-function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
+export function checkValue(key: keyof RawCertEntry, value: unknown, where: string): void {
+  const problem = Object.hasOwn(FIELD_CHECKS, key) ? FIELD_CHECKS[key]!(value) : undefined;
+  if (problem) throw new UsageError(`${where}: ${problem}`);
   switch (key) {
     case 'minValidity':
       parseDuration(value, where, VALIDITY_RULE);

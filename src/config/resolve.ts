@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { domainProblem, normalizeName } from '../cert/names.ts';
 import { UsageError } from '../exit-codes.ts';
 import { checkListen, rfc2136Settings, TLS_ALPN_PORT } from './challenge-config.ts';
-import { checkName, type RawCertEntry, type RawConfig } from './config-file.ts';
+import { checkName, checkValue, type RawCertEntry, type RawConfig } from './config-file.ts';
 import { parseDuration, parseRenewBefore, VALIDITY_RULE, WAIT_RULE } from './duration.ts';
 import {
   type CertSettings,
@@ -62,6 +62,12 @@ export function resolveCert(name: string, layers: RawCertEntry[], where: string)
   checkName(name, where);
   const merged: RawCertEntry = {};
   for (const layer of layers) {
+    // The config file's layers were checked when parsed; flags are checked by the same rules here.
+    // (domains: canonicalDomains below, which also drops blank entries.)
+    for (const [k, v] of Object.entries(layer)) {
+      if (v !== undefined && v !== null && k !== 'domains')
+        checkValue(k as keyof RawCertEntry, v, `${where}.${k}`);
+    }
     if (CHALLENGE_FIELDS.some((f) => layer[f] !== undefined)) {
       for (const f of CHALLENGE_FIELDS) delete merged[f];
     }

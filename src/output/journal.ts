@@ -1,4 +1,5 @@
 import { fstatSync, writeSync } from 'node:fs';
+import { cleanText } from './sanitize.ts';
 
 export type Level = 'err' | 'warning' | 'info';
 const PRIORITY: Record<Level, number> = { err: 3, warning: 4, info: 6 };
@@ -20,11 +21,15 @@ export function journalConnected(fd: number, env: NodeJS.ProcessEnv = process.en
   }
 }
 
-/** Writes one line to stdout (info) or stderr (warning, err), prefixed for journald when connected. */
+/**
+ * Writes one line to stdout (info) or stderr (warning, err), prefixed for journald when connected.
+ * Control characters are escaped (cleanText): a line may quote a CA or a file, and a terminal
+ * escape there must not rewrite what the reader sees.
+ */
 export function writeLine(level: Level, text: string): void {
   const fd = level === 'info' ? 1 : 2;
   const prefix = journalConnected(fd) ? `<${PRIORITY[level]}>` : '';
-  writeOut(`${prefix}${text.replaceAll('\n', ' ')}\n`, fd);
+  writeOut(`${prefix}${cleanText(text.replaceAll('\n', ' '), Number.POSITIVE_INFINITY)}\n`, fd);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CertSettings } from '../config/settings.ts';
+import { cleanText } from '../output/sanitize.ts';
 
 /** A reload or post-run command gets this long; a hung hook must not hold the renewal lock forever. */
 export const HOOK_TIMEOUT_MS = 120_000;
@@ -20,7 +21,8 @@ export async function runHooks(
   const failures: string[] = [];
   for (const unit of settings.reloadServices) {
     await waitWhileStarting(execa, unit);
-    const r = await execa('systemctl', ['try-reload-or-restart', unit], {
+    // `--`: a unit name can never be read as an option (the names are validated too).
+    const r = await execa('systemctl', ['try-reload-or-restart', '--', unit], {
       reject: false,
       timeout: HOOK_TIMEOUT_MS,
       stdin: 'ignore',
@@ -60,7 +62,7 @@ export async function runHooks(
 async function waitWhileStarting(execa: typeof import('execa').execa, unit: string): Promise<void> {
   const deadline = Date.now() + ACTIVATION_WAIT_MS;
   while (Date.now() < deadline) {
-    const r = await execa('systemctl', ['show', '-p', 'ActiveState', '--value', unit], {
+    const r = await execa('systemctl', ['show', '-p', 'ActiveState', '--value', '--', unit], {
       reject: false,
       timeout: 10_000,
       stdin: 'ignore',
@@ -72,7 +74,7 @@ async function waitWhileStarting(execa: typeof import('execa').execa, unit: stri
 }
 
 function describe(exitCode: number | undefined, output: unknown): string {
-  const text = typeof output === 'string' ? output.trim().split('\n').slice(-3).join(' | ') : '';
+  const text = typeof output === 'string' ? cleanText(output.trim().split('\n').slice(-3).join(' | ')) : '';
   const code = exitCode === undefined ? 'could not run' : `exit ${exitCode}`;
   return text ? `${code}: ${text.slice(0, 300)}` : code;
 }

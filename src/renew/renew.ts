@@ -1,11 +1,14 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBounded } from '../cert/read-file.ts';
+import { readBounded, readOwnFile } from '../cert/read-file.ts';
 import type { ReasonCode } from '../cert/reasons.ts';
 import type { Verdict } from '../cert/verdict.ts';
 import { inspectCandidate, inspectCertificate } from '../check/inspect.ts';
 import type { RawConfig } from '../config/config-file.ts';
+import { renewFileProblems } from '../config/field-checks.ts';
 import { type CertSettings, challengeKind, type GlobalSettings } from '../config/settings.ts';
 import { UsageError } from '../exit-codes.ts';
+import { cleanText } from '../output/sanitize.ts';
 import { generationContents, installCertificate } from '../store/install.ts';
 import { acquireLock, type LockHandle } from '../store/lock.ts';
 import {
@@ -103,6 +106,7 @@ async function runRenewal(
   let decision = decide(settings, verdict, state, opts.force, now, ariOn);
 
   if (!decision.due && ariOn && ariQueryDue(state, verdict, now)) {
+    checkRenewFiles(settings);
     // Write the answer only under the lock; if another run holds it, it is renewing anyway.
     const lock = await tryLock(global, settings.name, 0).catch(() => undefined);
     if (lock) {
@@ -117,6 +121,7 @@ async function runRenewal(
     }
   }
   if (!decision.due) return notDue(verdict, decision);
+  checkRenewFiles(settings);
 
   const blocked = opts.force ? undefined : backoffUntil(state, now, usableSeconds(verdict));
   if (blocked) return backoffOutcome(verdict, state, decision, blocked);
@@ -225,7 +230,8 @@ async function orderAndInstall(
       connectTimeoutMs: Math.max(500, Math.min(5000, remaining / 4)),
       maxAttempts: 3,
     },
-    log,
+    // The ACME layer's lines quote the CA: control characters escaped before anyone sees them.
+    log: (level, text) => log(level, cleanText(text)),
   });
   // The new files are judged exactly as the preflight will judge them once installed: a CA that
   // answers with an expired, not-yet-valid, badly chained or too short certificate must never
@@ -259,11 +265,28 @@ async function orderAndInstall(
   return serial;
 }
 
-/** `--reuse-key`: keep the installed key if it is readable and of the configured type. */
+/**
+ * `--reuse-key`: keep the installed key if it is readable and of the configured type. The key is
+ * certified and installed group-readable again, so it is read without following planted links and
+ * only if it is a regular file owned by us or the directory's owner (readOwnFile): anything else is refused loudly, never
+ * quietly replaced by whatever a link points at.
+ */
 function existingKey(settings: CertSettings, verdict: Verdict): string | undefined {
   if (!settings.keyFile || verdict.keyType !== settings.keyType) return undefined;
-  const read = readBounded(settings.keyFile);
-  return read.ok ? read.data.toString('utf8') : undefined;
+  // Owned by us, or by the directory's owner (root installs give files the directory's owner).
+  const owners = [process.getuid?.() ?? 0, ...ownerOf(settings.directory)];
+  const read = readOwnFile(settings.keyFile, { owners });
+  if (read.ok) return read.data.toString('utf8');
+  if (read.code === 'missing') return undefined;
+  throw new RenewFailure('local-io', `reuseKey: ${read.message}`);
+}
+
+function ownerOf(path: string): number[] {
+  try {
+    return [statSync(path).uid];
+  } catch {
+    return [];
+  }
 }
 
 async function runHooksSafely(settings: CertSettings, log: LogFn): Promise<string[]> {
@@ -303,6 +326,17 @@ export function checkRenewSettings(settings: CertSettings): void {
 /** What the backoff rules need to know about the installed certificate. */
 function usableSeconds(verdict: Verdict): number | null {
   return verdict.usable ? verdict.remainingSeconds : null;
+}
+
+/**
+ * The files renew needs (DNS hook, CA bundle), checked before the first network contact of a run
+ * that will talk to the CA: a missing one is a configuration error (exit 2) naming the field, not
+ * an order that fails half-way and backs off. Not-due runs skip it (no cost on the timer's path).
+ */
+function checkRenewFiles(settings: CertSettings): void {
+  const hook = settings.challenge?.type === 'dns' ? settings.challenge.hook : undefined;
+  const [problem] = renewFileProblems({ dnsHook: hook, caBundle: settings.caBundle });
+  if (problem) throw new UsageError(`${settings.name}: ${problem[0]}: ${problem[1]}`);
 }
 
 function decide(

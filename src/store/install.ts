@@ -1,7 +1,10 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
   closeSync,
+  fchmodSync,
+  fchownSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -16,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_PEM_BYTES, readOwnFile } from '../cert/read-file.ts';
 import { fsyncDir } from './atomic-write.ts';
 import { acquireLockSync, processStart } from './lock.ts';
 
@@ -72,7 +76,7 @@ export function installCertificate(
   const leaf = verifyPair(files);
   // 0755: a service's user must traverse it (and its parents, e.g. /var/lib/acme) to reach the
   // group-readable files; the key is protected by its generation directory (0750) and mode 0640.
-  mkdirSync(directory, { recursive: true, mode: 0o755 });
+  if (mkdirSync(directory, { recursive: true, mode: 0o755 }) !== undefined) chmodSync(directory, 0o755);
   // One installer at a time per directory: renew holds its own per-certificate lock, but the
   // preflight's placeholder installer may run beside it, and pruning must never remove a
   // generation that another installer is about to point `current` at.
@@ -139,19 +143,28 @@ function writeGeneration(
   const name = `${GEN_PREFIX}${new Date().toISOString().replace(/[:.]/g, '')}-${serial.toLowerCase().slice(0, 40)}-${process.pid}`;
   const path = join(directory, name);
   rmSync(path, { recursive: true, force: true });
-  mkdirSync(path, { mode: 0o750 });
-  if (owner !== undefined) chownSync(path, owner.uid, owner.gid);
-  for (const [file, text] of Object.entries(contents)) {
-    const fd = openSync(join(path, file), 'wx', 0o640);
-    try {
-      if (owner !== undefined) chownSync(join(path, file), owner.uid, owner.gid);
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  try {
+    mkdirSync(path, { mode: 0o750 });
+    // Explicit modes: under umask 077 mkdir/open would give 0700/0600 and the group could not read.
+    chmodSync(path, 0o750);
+    if (owner !== undefined) chownSync(path, owner.uid, owner.gid);
+    for (const [file, text] of Object.entries(contents)) {
+      const fd = openSync(join(path, file), 'wx', 0o640);
+      try {
+        fchmodSync(fd, 0o640);
+        if (owner !== undefined) fchownSync(fd, owner.uid, owner.gid);
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
+    fsyncDir(path);
+  } catch (err) {
+    // A partial generation (ENOSPC, EIO) is removed at once: repeated failures leave nothing.
+    rmSync(path, { recursive: true, force: true });
+    throw err;
   }
-  fsyncDir(path);
   return name;
 }
 
@@ -190,13 +203,13 @@ function migratePlainFiles(directory: string, owner: Owner | undefined): void {
   const plain = CERT_FILE_NAMES.filter((f) => kind(join(directory, f)) === 'file');
   if (plain.length === 0) return;
   const target = currentTarget(directory);
+  const read = (path: string) => migratedText(path, directory);
   const sameAsCurrent =
-    target !== undefined &&
-    plain.every((f) => readOrUndefined(join(directory, f)) === readOrUndefined(join(directory, target, f)));
+    target !== undefined && plain.every((f) => read(join(directory, f)) === read(join(directory, target, f)));
   if (!sameAsCurrent) {
     const contents: Record<string, string> = {};
     for (const file of CERT_FILE_NAMES) {
-      const text = readOrUndefined(join(directory, file));
+      const text = read(join(directory, file));
       if (text !== undefined) contents[file] = text;
     }
     pointCurrentAt(directory, writeGeneration(directory, contents, 'migrated', owner));
@@ -210,12 +223,18 @@ function migratePlainFiles(directory: string, owner: Owner | undefined): void {
   fsyncDir(directory);
 }
 
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+/**
+ * What a name reads, for migration: without following planted links (certguard's own
+ * `current/NAME` links are resolved through `current`), and only from a regular file owned by us
+ * or by the directory's owner (lego, security.acme). The copy lands in a group-readable
+ * generation, so a link to a root-only file must stop the migration, never be copied.
+ */
+function migratedText(path: string, directory: string): string | undefined {
+  const owners = [process.getuid?.() ?? 0, statSync(directory).uid];
+  const r = readOwnFile(path, { owners }, MAX_PEM_BYTES);
+  if (r.ok) return r.data.toString('utf8');
+  if (r.code === 'missing') return undefined;
+  throw new InstallError(`refusing to migrate ${directory}: ${r.message}`);
 }
 
 /** Removes generations other than `keep` (the new and the previous one) and leftover temp files. */

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded } from '../cert/read-file.ts';
 import { cleanText } from '../output/sanitize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { processStart } from './lock.ts';
 
 /** How a renewal attempt failed; a stable interface (state file, status, metrics, logs). */
 export type FailureClass =
@@ -201,5 +202,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function writeState(stateDirectory: string, name: string, state: RenewalState): void {
   const path = statePath(stateDirectory, name);
   mkdirSync(join(stateDirectory, 'certs'), { recursive: true, mode: 0o755 });
+  removeStaleTemps(join(stateDirectory, 'certs'));
+  removeStaleTemps(join(stateDirectory, 'locks'));
   writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o644);
+}
+
+/**
+ * Temporary files of atomic writes and lock files (`.NAME.json.PID.TIME.tmp`,
+ * `NAME.lock.PID.RAND.tmp`) whose writer is gone: a run killed between create and rename leaves
+ * one behind for good otherwise. A file of a live process (or of this one) is left alone.
+ */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const m = /\.(\d+)\.[0-9a-z]+\.tmp$/.exec(entry);
+    const pid = m ? Number(m[1]) : 0;
+    if (!m || pid <= 0 || pid === process.pid || processStart(pid) !== undefined) continue;
+    try {
+      rmSync(join(dir, entry), { force: true });
+      removed++;
+    } catch {
+      // Not ours to remove (permissions): harmless, try again next time.
+    }
+  }
+  return removed;
 }

@@ -334,3 +334,94 @@ describe("flag parsing (the preflight's parser)", () => {
     assert.equal(counter.accepts(), 0);
   });
 });
+
+describe('bad settings are refused before any network contact (exit 2, one line naming the field)', () => {
+  const notPem = join(tmp.dir, 'not-pem.txt');
+  const cases: [string, (base: string[]) => string[], RegExp][] = [
+    [
+      'httpListen garbage',
+      (b) => [...b, '--http-listen', 'garbage'],
+      /httpListen: "garbage" is not ADDR:PORT/,
+    ],
+    [
+      'dnsHook missing',
+      (b) => [...b, '--dns-hook', '/nonexistent/hook'],
+      /dnsHook: \/nonexistent\/hook does not exist/,
+    ],
+    [
+      'dnsHook with arguments',
+      (b) => [...b, '--dns-hook', '/bin/true --zone x'],
+      /dnsHook: .*without arguments/,
+    ],
+    [
+      'server plain http',
+      (b) => [
+        ...b.slice(0, -4),
+        '--state-dir',
+        b.at(-1)!,
+        '--http-listen',
+        '127.0.0.1:1',
+        '--server',
+        'http://192.0.2.1/dir',
+      ],
+      /server: http:\/\/192\.0\.2\.1 is plain http/,
+    ],
+    [
+      'server not a URL',
+      (b) => [
+        ...b.slice(0, -4),
+        '--state-dir',
+        b.at(-1)!,
+        '--http-listen',
+        '127.0.0.1:1',
+        '--server',
+        'acme.example',
+      ],
+      /server: "acme.example" is not a URL/,
+    ],
+    [
+      'caBundle missing',
+      (b) => [...b, '--http-listen', '127.0.0.1:1', '--ca-bundle', '/nonexistent.pem'],
+      /caBundle: \/nonexistent\.pem does not exist/,
+    ],
+    [
+      'caBundle not PEM',
+      (b) => [...b, '--http-listen', '127.0.0.1:1', '--ca-bundle', notPem],
+      /caBundle: .* holds no PEM certificate/,
+    ],
+    [
+      'domain invalid',
+      (b) => [...b, '--http-listen', '127.0.0.1:1', '--domain', 'bad name'],
+      /domains\[1\]: "bad name"/,
+    ],
+    [
+      'reload unit like an option',
+      (b) => [...b, '--http-listen', '127.0.0.1:1', '--reload=-Hroot@host'],
+      /reloadServices: "-Hroot@host" is not a systemd unit name/,
+    ],
+  ];
+  for (const [what, args, pattern] of cases) {
+    test(what, async (t) => {
+      writeFileSync(notPem, 'hello\n');
+      const counter = await countingListener();
+      t.after(() => counter.close());
+      const dir = join(tmp.dir, `bad-${what.replace(/\W+/g, '-')}`);
+      const base = [
+        '--directory',
+        dir,
+        '--domain',
+        'example.com',
+        '--server',
+        counter.url,
+        '--state-dir',
+        join(dir, 'state'),
+      ];
+      const r = await cli(args(base));
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.equal(counter.accepts(), 0, 'no connection');
+      assert.equal(existsSync(join(dir, 'state')), false, 'no state written');
+    });
+  }
+});

@@ -35,6 +35,8 @@ export type FaultMode =
       times?: number;
       onlyPost?: boolean;
       afterForward?: boolean;
+      /** The problem document's detail (default: "fault-proxy: injected HTTP <status>"). */
+      detail?: string;
     }
   /** 200 with Content-Type application/json and a body that is not JSON. */
   | 'invalid-json'
@@ -153,7 +155,7 @@ export async function startFaultProxy(pebble: Pebble, initial: FaultMode = 'pass
         const extra: Record<string, string> =
           mode.retryAfter !== undefined ? { 'retry-after': String(mode.retryAfter) } : {};
         const answer = () =>
-          problem(res, mode.status, type, `fault-proxy: injected HTTP ${mode.status}`, extra);
+          problem(res, mode.status, type, mode.detail ?? `fault-proxy: injected HTTP ${mode.status}`, extra);
         if (mode.afterForward) {
           void readBody(req).then((body) => consumeAtPebble(req, body, pebble, ca).then(answer, answer));
           return;

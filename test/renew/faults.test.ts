@@ -4,7 +4,7 @@
  * pair untouched and still matching. The ACME layer's own fault tests check the messages in depth.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
@@ -116,6 +116,61 @@ describe('renew through CA faults', { skip: !pebbleAvailable() && 'SKIPPED: pebb
     );
     assert.equal(again.action, 'backoff');
     assert.equal(proxy.acceptCount, before);
+  });
+
+  test('a malformed state file (ari a string, consecutiveFailures "x") never stops a run: 75, one warning', async () => {
+    const settings = await installed('malformed');
+    const path = join(globalFor(root).stateDirectory, 'certs', 'malformed.json');
+    const st = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(
+      path,
+      JSON.stringify({ ...st, ari: 'x', consecutiveFailures: 'x', nextAttemptNotBefore: 7 }),
+    );
+    await proxy.setMode('refuse');
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: true, log: l.log });
+    await proxy.setMode('pass');
+    assert.equal(o.exitCode, 75, l.text());
+    assert.equal(o.failure?.class, 'ca-unreachable');
+    const warnings = l.lines.filter((x) => /ignoring malformed/.test(x.text));
+    assert.equal(warnings.length, 1, l.text());
+    assert.match(warnings[0]!.text, /malformed nextAttemptNotBefore, consecutiveFailures, ari /);
+    const after = readState(globalFor(root).stateDirectory, 'malformed');
+    assert.ok(after.ok && after.dropped === undefined, 'rewritten well-formed');
+    assert.equal(after.ok && after.state.consecutiveFailures, 1);
+  });
+
+  test('reuseKey through a planted key.pem link: refused (local-io), the linked key never certified', async () => {
+    const settings = { ...(await installed('planted')), reuseKey: true };
+    const secret = join(root, 'root-only.key');
+    writeFileSync(secret, readFileSync(join(settings.directory, 'key.pem')), { mode: 0o600 });
+    rmSync(join(settings.directory, 'key.pem'));
+    symlinkSync(secret, join(settings.directory, 'key.pem'));
+    const orders = proxy.finalizeCount;
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: false, log: l.log });
+    assert.equal(o.failure?.class, 'local-io', l.text());
+    assert.match(o.failure!.message, /reuseKey: .*key\.pem is a symbolic link certguard did not create/);
+    assert.equal(proxy.finalizeCount, orders, 'no order with that key');
+  });
+
+  test('terminal escapes in a problem detail are escaped in the outcome, the state and the log', async () => {
+    const settings = await installed('escapes');
+    await proxy.setMode({ status: 500, detail: 'oops\u001b[2K\r\u001b[32mrenewed OK\u009b' });
+    const l = collectLog();
+    const o = await renewCertificate(settings, globalFor(root), { force: true, ari: false, log: l.log });
+    await proxy.setMode('pass');
+    assert.equal(o.exitCode, 75, l.text());
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    const raw = /[\u0000-\u001f\u007f-\u009f]/;
+    assert.match(o.failure!.message, /oops\\x1b\[2K/);
+    assert.doesNotMatch(o.failure!.message, raw);
+    assert.doesNotMatch(l.text().replaceAll('\n', ' '), raw);
+    const st = JSON.parse(
+      readFileSync(join(globalFor(root).stateDirectory, 'certs', 'escapes.json'), 'utf8'),
+    ) as { lastError: { message: string } };
+    assert.match(st.lastError.message, /oops\\x1b\[2K/);
+    assert.doesNotMatch(st.lastError.message, raw);
   });
 
   test('a challenge that fails (nothing serves the token): challenge-failed, soft failure', async () => {

@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveCert } from '../../src/config/resolve.ts';
+import { UsageError } from '../../src/exit-codes.ts';
 import { runHooks } from '../../src/renew/hooks.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
@@ -33,9 +34,21 @@ fi
   const failures = await runHooks(settings, () => {});
   assert.deepEqual(failures, []);
   assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), [
-    'show -p ActiveState --value nginx.service',
-    'show -p ActiveState --value nginx.service',
-    'show -p ActiveState --value nginx.service',
-    'try-reload-or-restart nginx.service',
+    'show -p ActiveState --value -- nginx.service',
+    'show -p ActiveState --value -- nginx.service',
+    'show -p ActiveState --value -- nginx.service',
+    'try-reload-or-restart -- nginx.service',
   ]);
+});
+
+test('reload entries that look like options are refused as unit names', () => {
+  for (const unit of ['-Hroot@host', '--root=/tmp', 'a b', '']) {
+    assert.throws(
+      () => resolveCert('web', [{ reloadServices: ['nginx.service', unit] }], 'options'),
+      (e: unknown) =>
+        e instanceof UsageError && /^options\.reloadServices: .* is not a systemd unit name$/.test(e.message),
+      unit,
+    );
+  }
+  resolveCert('web', [{ reloadServices: ['php-fpm@www.service', 'nginx', 'a\\x2db.mount'] }], 'options');
 });

@@ -272,10 +272,10 @@ describe('renew against pebble', { skip: !pebbleAvailable() && 'SKIPPED: pebble 
     assert.equal(o.exitCode, 0);
     // Each unit's state is read first (a unit still starting is waited for), then reloaded.
     assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), [
-      'show -p ActiveState --value nginx.service',
-      'try-reload-or-restart nginx.service',
-      'show -p ActiveState --value postfix.service',
-      'try-reload-or-restart postfix.service',
+      'show -p ActiveState --value -- nginx.service',
+      'try-reload-or-restart -- nginx.service',
+      'show -p ActiveState --value -- postfix.service',
+      'try-reload-or-restart -- postfix.service',
     ]);
     assert.equal(
       readFileSync(join(settings.directory, 'posted'), 'utf8'),

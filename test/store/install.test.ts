@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
+  appendFileSync,
   chownSync,
   existsSync,
   lstatSync,
@@ -8,6 +10,7 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -244,4 +247,99 @@ test('onlyIf is checked under the install lock: false leaves everything untouche
   assert.ok(!existsSync(join(target, 'current')), 'nothing may be installed when onlyIf says no');
   assert.equal(installCertificate(target, files, { onlyIf: () => true }), true);
   assert.ok(existsSync(join(target, 'current')));
+});
+
+test('modes do not depend on the umask: 0750 generation, 0640 key, configured group (umask 077)', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  if (process.getuid?.() !== 0) {
+    t.skip('SKIPPED: needs root to give files a group');
+    return;
+  }
+  // A real group of this system (Debian has "daemon", gid 1).
+  const group = readFileSync('/etc/group', 'utf8').includes('\ndaemon:') ? 'daemon' : 'nogroup';
+  const gid = Number(
+    readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${group}:`))!
+      .split(':')[2],
+  );
+  const { files } = await issued();
+  const old = process.umask(0o077);
+  try {
+    installCertificate(join(dir, 'new'), files, { group });
+  } finally {
+    process.umask(old);
+  }
+  const target = join(dir, 'new', readlinkSync(join(dir, 'new', 'current')));
+  assert.equal(statSync(join(dir, 'new')).mode & 0o777, 0o755);
+  assert.equal(statSync(target).mode & 0o777, 0o750);
+  assert.equal(statSync(target).gid, gid);
+  for (const f of CERT_FILE_NAMES) {
+    assert.equal(statSync(join(target, f)).mode & 0o777, 0o640, f);
+    assert.equal(statSync(join(target, f)).gid, gid, f);
+  }
+});
+
+test('migration never copies through a planted link or a foreign hard link (root-only file)', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const secret = join(dir, 'secret.key');
+  writeFileSync(secret, 'ROOT ONLY\n', { mode: 0o600 });
+  const { files } = await issued();
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  for (const f of ['cert.pem', 'chain.pem', 'fullchain.pem', 'full.pem']) writeFileSync(join(site, f), 'x\n');
+  symlinkSync(secret, join(site, 'key.pem'));
+  assert.throws(
+    () => installCertificate(site, files),
+    (e: unknown) =>
+      e instanceof InstallError && /key\.pem is a symbolic link certguard did not create/.test(e.message),
+  );
+  assert.equal(gens(site).length, 0, 'nothing copied into a generation');
+  assert.equal(existsSync(join(site, 'current')), false);
+});
+
+test('a generation that cannot be completed (ENOSPC on a real tiny tmpfs) leaves no partial .gen-*', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'ignore' });
+  } catch {
+    cleanup();
+    t.skip('SKIPPED: cannot mount a tmpfs (needs root with CAP_SYS_ADMIN)');
+    return;
+  }
+  // Unmount before the directory is removed (after-hooks run in the order they were added).
+  t.after(() => {
+    execFileSync('umount', [mnt]);
+    cleanup();
+  });
+  const site = join(mnt, 'site');
+  const { files } = await issued();
+  installCertificate(site, files);
+  const before = CERT_FILE_NAMES.map((f) => readFileSync(join(site, f), 'utf8'));
+  // Fill the file system, leaving room for less than one generation.
+  writeFileSync(join(mnt, 'fill'), Buffer.alloc(0));
+  for (;;) {
+    try {
+      appendFileSync(join(mnt, 'fill'), Buffer.alloc(1024));
+    } catch {
+      break;
+    }
+  }
+  const next = (await issued()).files;
+  for (let i = 0; i < 3; i++) assert.throws(() => installCertificate(site, next), /ENOSPC/);
+  assert.equal(gens(site).length, 1, `only the installed generation: ${gens(site).join(' ')}`);
+  assert.deepEqual(
+    CERT_FILE_NAMES.map((f) => readFileSync(join(site, f), 'utf8')),
+    before,
+    'pair untouched',
+  );
+  // Space again: the next install works and the directory holds the new and the previous one.
+  rmSync(join(mnt, 'fill'));
+  installCertificate(site, next);
+  assert.equal(gens(site).length, 2);
+  assert.equal(verdictOf(site).usable, true);
 });

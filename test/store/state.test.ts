@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { emptyState, readState, statePath, writeState } from '../../src/store/state.ts';
@@ -82,4 +82,18 @@ test('write then read round-trips', () => {
   const r = readState(tmp.dir, 'rt');
   assert.ok(r.ok);
   assert.equal(r.state.consecutiveFailures, 1);
+});
+
+test('temp files of killed writers are removed by the next write; a live writer’s stay', () => {
+  mkdirSync(join(tmp.dir, 'certs'), { recursive: true });
+  mkdirSync(join(tmp.dir, 'locks'), { recursive: true });
+  // A pid that cannot be running (above pid_max) stands for a run killed with SIGKILL.
+  const dead = join(tmp.dir, 'certs', '.site.json.4194999.1764590000000.tmp');
+  const deadLock = join(tmp.dir, 'locks', 'site.lock.4194999.k3j4.tmp');
+  const live = join(tmp.dir, 'certs', `.other.json.${process.ppid}.1764590000000.tmp`);
+  for (const f of [dead, deadLock, live]) writeFileSync(f, '{');
+  writeState(tmp.dir, 'site', emptyState());
+  assert.equal(existsSync(dead), false);
+  assert.equal(existsSync(deadLock), false);
+  assert.equal(existsSync(live), true);
 });

@@ -1,4 +1,15 @@
-import { chmodSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ioFailure } from '../classify.ts';
 import type { ChallengeTask, Solver, SolverContext } from './solver.ts';
@@ -31,14 +42,34 @@ export class WebrootSolver implements Solver {
           throw ioFailure(`webroot ${this.webroot}: cannot create ${d}`, err);
         }
       }
+      // An existing `.well-known` or `acme-challenge` that is a link (planted by whoever can write
+      // the webroot) would make root write wherever it points: only real directories are used.
+      if (!lstatSync(d).isDirectory()) {
+        throw ioFailure(
+          `webroot ${this.webroot}: ${d} is not a directory (a symbolic link?): refusing to write through it`,
+          {
+            code: 'ELOOP',
+          },
+        );
+      }
     }
   }
 
   async present(task: ChallengeTask): Promise<void> {
     const path = join(this.dir, safeToken(task.token));
     try {
-      writeFileSync(path, task.value, { mode: 0o644 });
-      chmodSync(path, 0o644);
+      // O_NOFOLLOW: a link planted at the token's path is refused, not written through.
+      const fd = openSync(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+        0o644,
+      );
+      try {
+        fchmodSync(fd, 0o644);
+        writeSync(fd, task.value);
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       throw ioFailure(`webroot ${this.webroot}: cannot write ${path}`, err);
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { safeToken, WebrootSolver } from '../../../src/acme/challenges/webroot.ts';
@@ -43,4 +43,29 @@ test('a token that is not base64url never becomes a path', () => {
   assert.throws(() => safeToken('../../etc/passwd'));
   assert.throws(() => safeToken(''));
   assert.equal(safeToken('abc_DEF-123'), 'abc_DEF-123');
+});
+
+test('planted links are never written through: .well-known, acme-challenge, the token path', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    for (const planted of ['.well-known', '.well-known/acme-challenge']) {
+      const root = join(dir, `w-${planted.length}`);
+      mkdirSync(join(root, '.well-known'), { recursive: true });
+      if (planted === '.well-known') rmSync(join(root, '.well-known'), { recursive: true });
+      symlinkSync(elsewhere, join(root, planted));
+      const solver = new WebrootSolver(root, ctx);
+      await assert.rejects(solver.start(), /is not a directory \(a symbolic link\?\)/);
+    }
+    const root = join(dir, 'tok');
+    const solver = new WebrootSolver(root, ctx);
+    mkdirSync(root);
+    await solver.start();
+    symlinkSync(join(elsewhere, 'victim'), join(root, '.well-known', 'acme-challenge', 'tok'));
+    await assert.rejects(solver.present({ domain: 'x', token: 'tok', value: 'v' }), /ELOOP/);
+    assert.deepEqual(readdirSync(elsewhere), [], 'nothing written through a link');
+  } finally {
+    cleanup();
+  }
 });
