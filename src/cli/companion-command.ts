@@ -35,6 +35,18 @@ certificate; certguard decides locally whether its renewal unit needs to run at 
   record      as ExecStopPost=: records the run's outcome for status ("renewal failing since
               ..., last error ...") and exits 1 only when the renewal failed and the installed
               certificate is unusable; use with SuccessExitStatus= listing the client's failure codes
+
+Options:
+  --config FILE     config file (default /etc/certguard/certguard.json, or $CERTGUARD_CONFIG)
+  --state-dir DIR   state directory (default: the config's stateDirectory)
+
+Exit codes (systemd's ExecCondition= convention for condition):
+  condition  0  due: the renewal unit runs
+             1  not due, or backing off after a failure: the unit is skipped
+           255  configuration or usage error: the unit fails
+  record     0  recorded (success, or a failure while the certificate is still usable)
+             1  the renewal failed and no usable certificate is installed
+             2  usage or configuration error
 `;
 
 /** `certguard companion SUBCOMMAND ...`: on the lean path (no yargs, no ACME code), as check and renew. */
