@@ -187,6 +187,14 @@ let
           }
           # Only when set, so that hosts without a profile keep their fingerprint (no reissue).
           // lib.optionalAttrs (cert.profile != null) { inherit (cert) profile; }
+          # The newer challenge kinds, likewise only when used: a switch between them, or to another
+          # TLS-ALPN listener or DNS server, changes none of the three fields above.
+          // lib.optionalAttrs (ch.listenTLSALPN != null || ch.rfc2136 != null) {
+            newChallenge = {
+              inherit (ch) listenTLSALPN;
+              rfc2136 = if ch.rfc2136 == null then null else { inherit (ch.rfc2136) server port zone; };
+            };
+          }
         )
       )
     );

@@ -115,6 +115,16 @@ test('apply: first deployment renews, unchanged does nothing, changed settings r
     assert.deepEqual(changed.calls().slice(before), ['start --no-block -- certguard-reissue-site.service']);
     run(first.script('certguard-apply-site')); // back, for the next change
   }
+  // Between the newer challenge kinds too, where webroot, listenHTTP and dnsHook are unset on both
+  // sides; and a certificate that uses neither keeps the fingerprint it had before they existed.
+  const applyLine = (h: Host) => h.r.services['certguard-apply-site']!.serviceConfig.ExecStart;
+  const tsig = { server: '127.0.0.1', zone: 'site', keyName: 'k', secretFile: '/run/keys/tsig' };
+  const alpn = host(lib, tmp.dir, { services: ['nginx'], listenTLSALPN: ':443' });
+  const alpn2 = host(lib, tmp.dir, { services: ['nginx'], listenTLSALPN: ':8443' });
+  const dns = host(lib, tmp.dir, { services: ['nginx'], rfc2136: tsig });
+  const dns2 = host(lib, tmp.dir, { services: ['nginx'], rfc2136: { ...tsig, server: '127.0.0.2' } });
+  const fingerprints = new Set([alpn, alpn2, dns, dns2, first].map(applyLine));
+  assert.equal(fingerprints.size, 5, 'each challenge change gives another apply unit');
 });
 
 test('post-renew: reloads and postRun (as root, outside the sandbox) once per installed certificate', (t) => {
