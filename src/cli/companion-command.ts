@@ -118,7 +118,7 @@ function conditionFor(settings: CertSettings, global: GlobalSettings, now: Date)
   if (inspection.windowFallback && verdict.serial !== null && state.windowFallbackWarned !== verdict.serial) {
     writeLine(
       'warning',
-      `${settings.name}: WARNING: the renewal window (${formatRenewBefore(settings.renewBefore)}, validMinDays) is not shorter than the certificate's lifetime (${verdict.notBefore} to ${verdict.notAfter}): renewing whenever the timer fires would exceed the CA's duplicate-certificate limit, so certguard renews when a third of the lifetime is left; lower validMinDays (warned once per certificate)`,
+      `${settings.name}: WARNING: the renewal window (${formatRenewBefore(settings.renewBefore)}, validMinDays) is not shorter than the certificate's lifetime (${verdict.notBefore} to ${verdict.notAfter}): renewing whenever the timer fires would exceed the CA's duplicate-certificate limit, so certguard renews at its lifetime-relative point (${formatRenewBefore({ kind: 'auto' })} left); lower validMinDays (warned once per certificate)`,
     );
     const warned: CompanionState = { ...state, windowFallbackWarned: verdict.serial };
     saveState(global, settings.name, warned, writeLine);
