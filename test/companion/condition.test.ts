@@ -4,7 +4,7 @@ import type { AcmeInspection } from '../../src/check/security-acme.ts';
 import { decideCondition } from '../../src/companion/condition.ts';
 import { resolveCert } from '../../src/config/resolve.ts';
 import { emptyState } from '../../src/store/state.ts';
-import { verdictOf } from './verdicts.ts';
+import { verdictOf } from '../helpers/verdicts.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const settings = resolveCert('site', [{ domains: ['site.test'], renewBefore: '30d' }], 'test');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ConditionDecision } from '../../src/companion/condition.ts';
 import { type CompanionState, recordOutcome } from '../../src/companion/record.ts';
 import { emptyState } from '../../src/store/state.ts';
-import { verdictOf } from './verdicts.ts';
+import { verdictOf } from '../helpers/verdicts.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const notDue: ConditionDecision = { run: false, reasons: [], dueAt: null, backoffUntil: null };

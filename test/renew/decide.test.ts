@@ -3,29 +3,12 @@ import { test } from 'node:test';
 import type { Verdict } from '../../src/cert/verdict.ts';
 import { ariCertIdMatchesSerial, decideRenewal, namesChanged } from '../../src/renew/decide.ts';
 import type { AriState } from '../../src/store/state.ts';
+import { verdictOf } from '../helpers/verdicts.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
-function verdict(over: Partial<Verdict> = {}): Verdict {
-  return {
-    name: 'x',
-    usable: true,
-    reasons: [],
-    warnings: [],
-    notBefore: '2026-05-01T00:00:00Z',
-    notAfter: '2026-07-30T00:00:00Z',
-    remainingSeconds: 59 * 86400,
-    renewalDue: false,
-    renewAt: '2026-06-30T00:00:00Z',
-    domains: ['example.com', 'www.example.com'],
-    issuer: 'CN=ca',
-    serial: '0A1B2C',
-    keyType: 'ec256',
-    placeholder: false,
-    fingerprint256: 'AA',
-    ...over,
-  };
-}
+const verdict = (over: Partial<Verdict> = {}): Verdict =>
+  verdictOf({ name: 'x', domains: ['example.com', 'www.example.com'], ...over });
 
 const base = {
   domains: ['example.com', 'www.example.com'],
