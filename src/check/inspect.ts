@@ -32,7 +32,6 @@ function evidenceOf(settings: CertSettings, files: PairRead): Evidence {
   const evidence: Evidence = { cert: parseCertificates(files.cert, settings.certFile) };
   if (settings.chainFile && files.chain) evidence.chain = parseCertificates(files.chain, settings.chainFile);
   if (settings.keyFile && files.key) evidence.key = parsePrivateKey(files.key, settings.keyFile);
-  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return evidence;
 }
 
@@ -57,13 +56,15 @@ export function inspectCandidate(
     cert: parseCertificates(bytes(files.fullchainPem), 'the new fullchain.pem'),
     key: parsePrivateKey(bytes(files.keyPem), 'the new key.pem'),
   };
-  // The new certificate must reach the same trust anchors the preflight will demand of it.
-  Object.assign(evidence, trustEvidence(settings.trust, evidence));
   return judge(settings, evidence, now);
 }
 
-/** The one place settings become decide()'s policy: check, renew, status and new certificates. */
-function judge(settings: CertSettings, evidence: Evidence, now: Date): Verdict {
+/**
+ * The one place settings become decide()'s policy and trust evidence: check, renew, status and
+ * new certificates (which must reach the same trust anchors the preflight will demand of them).
+ */
+function judge(settings: CertSettings, files: Evidence, now: Date): Verdict {
+  const evidence: Evidence = { ...files, ...trustEvidence(settings.trust, files) };
   const policy: Policy = {
     domains: settings.domains,
     minValiditySeconds: settings.minValiditySeconds,
