@@ -6,15 +6,43 @@ export function subjectAltNames(cert: X509Certificate): string[] {
   const san = cert.subjectAltName;
   if (!san) return [];
   const names: string[] = [];
-  for (const part of san.split(/, (?=[A-Za-z ]+:)/)) {
-    const m = /^(DNS|IP Address):(.*)$/.exec(part);
-    if (!m) continue;
-    const value = unquote(m[2]!);
+  for (const part of sanEntries(san)) {
+    const type = part.startsWith('DNS:') ? 'DNS' : part.startsWith('IP Address:') ? 'IP Address' : undefined;
+    const raw = type && part.slice(type.length + 1);
+    if (raw === undefined || /* as `.` would not match */ hasLineBreak(raw)) continue;
+    const value = unquote(raw);
     // Node spells IPv6 SANs out in full (0:0:0:0:0:0:0:1); report them as people write them (::1).
-    names.push(m[1] === 'IP Address' ? (ipAddress(value) ?? value) : value);
+    names.push(type === 'IP Address' ? (ipAddress(value) ?? value) : value);
   }
   return names;
 }
+
+// The name checks below avoid regular expressions: they run on every preflight start, and V8
+// compiles each expression on its first use (~0.3 M instructions each, see bench/preflight.mjs).
+
+/**
+ * Node's subjectAltName text ("DNS:a, DNS:b, IP Address:1.2.3.4") cut into entries: at each ", "
+ * that a type and a colon follow, so that a quoted value holding ", " stays whole.
+ */
+function sanEntries(san: string): string[] {
+  const entries: string[] = [];
+  let start = 0;
+  for (let i = san.indexOf(', '); i !== -1; i = san.indexOf(', ', i + 1)) {
+    let j = i + 2;
+    while (j < san.length && (isLetter(san.charCodeAt(j)) || san[j] === ' ')) j++;
+    if (j > i + 2 && san[j] === ':') {
+      entries.push(san.slice(start, i));
+      start = i + 2;
+    }
+  }
+  entries.push(san.slice(start));
+  return entries;
+}
+
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const hasLineBreak = (s: string): boolean =>
+  s.includes('\n') || s.includes('\r') || s.includes('\u2028') || s.includes('\u2029');
 
 /**
  * Whether the certificate covers `name` through a SAN, per RFC 6125: the CN is never consulted, a
@@ -52,7 +80,7 @@ export function normalizeName(name: string): string | undefined {
  * identifier (RFC 8738), never a DNS one; normalizeName gives its canonical form.
  */
 export function isIpLiteral(name: string): boolean {
-  return ipAddress(name.trim().replace(/^\[(.*)\]$/, '$1')) !== undefined;
+  return ipAddress(unbracket(name.trim())) !== undefined;
 }
 
 /** Why `name` cannot be a certificate name, or undefined when it can (for config and flag checks). */
@@ -60,22 +88,39 @@ export function domainProblem(name: string): string | undefined {
   return checkName(name).problem;
 }
 
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+/** A DNS label as certificates carry them: 1-63 of [a-z0-9_-], not starting or ending with '-'. */
+function isLabel(label: string): boolean {
+  if (label.length < 1 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || isDigit(c) || c === 95 || c === 45)) return false;
+  }
+  return true;
+}
+
+/** Only printable ASCII, no space (0x21-0x7e). */
+function isPrintableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 function checkName(name: string): { normal?: string; problem?: string } {
   const trimmed = name.trim();
   if (trimmed === '') return { problem: 'empty name' };
-  const ip = ipAddress(trimmed.replace(/^\[(.*)\]$/, '$1'));
+  const ip = ipAddress(unbracket(trimmed));
   if (ip !== undefined) return { normal: ip };
   const show = JSON.stringify(name);
-  const lower = trimmed.replace(/\.$/, '').toLowerCase();
+  const lower = (trimmed.endsWith('.') ? trimmed.slice(0, -1) : trimmed).toLowerCase();
   // IDNA conversion initialises ICU (~2 ms of a preflight start): only Unicode names need it.
-  const ascii = /^[\x21-\x7e]*$/.test(lower) ? lower : domainToASCII(lower);
+  const ascii = isPrintableAscii(lower) ? lower : domainToASCII(lower);
   if (!ascii) return { problem: `${show} is not a valid DNS name or IP address` };
   if (ascii.length > 253) return { problem: `${show} is longer than 253 characters` };
   const labels = ascii.split('.');
   // An all-numeric last label is no host name (RFC 1123 §2.1): most likely a mistyped IPv4 address.
-  if (/^\d+$/.test(labels.at(-1)!)) return { problem: `${show} is not a valid DNS name or IP address` };
+  if (allDigits(labels.at(-1)!)) return { problem: `${show} is not a valid DNS name or IP address` };
   for (const [i, label] of labels.entries()) {
     if (label === '*' && i === 0 && labels.length >= 3) continue;
     if (label.includes('*')) {
@@ -83,21 +128,45 @@ function checkName(name: string): { normal?: string; problem?: string } {
         problem: `${show}: a wildcard must be the whole leftmost label of a name with at least 3 labels (*.example.com)`,
       };
     }
-    if (!LABEL.test(label))
+    if (!isLabel(label))
       return { problem: `${show} is not a valid DNS name (label ${JSON.stringify(label)})` };
   }
   return { normal: ascii };
 }
 
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/** A dotted quad: four decimal parts of 0-255 without leading zeros. */
+function isDottedQuad(s: string): boolean {
+  const parts = s.split('.');
+  return (
+    parts.length === 4 &&
+    parts.every(
+      (p) =>
+        p.length >= 1 &&
+        p.length <= 3 &&
+        allDigits(p) &&
+        (p.length === 1 || p[0] !== '0') &&
+        Number(p) <= 255,
+    )
+  );
+}
+
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return s.length > 0;
+}
+
+/** `[addr]` without its brackets; anything else unchanged. */
+const unbracket = (s: string): string =>
+  s.length >= 2 && s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;
 
 /**
  * The address in canonical form if `s` is a dotted-quad IPv4 or an IPv6 address. Not node:net's
  * isIP: its IPv6 regular expression alone cost ~6 ms of compile time per preflight start, and the
  * module drags in streams. IPv6 goes through the WHATWG URL host parser (native, already loaded).
+ * No regular expression for IPv4 either: each one V8 compiles on the preflight's path costs start-up.
  */
 function ipAddress(s: string): string | undefined {
-  if (IPV4.test(s)) return s;
+  if (isDottedQuad(s)) return s;
   if (!s.includes(':') || !/^[0-9A-Fa-f:.]+$/.test(s)) return undefined;
   try {
     return new URL(`http://[${s}]/`).hostname.slice(1, -1);

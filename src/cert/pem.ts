@@ -22,14 +22,17 @@ export function parsePem(text: string): PemBlock[] {
     const bodyLines: string[] = [];
     for (const raw of m[2]!.split('\n')) {
       const line = raw.trim();
-      const header = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+      // Base64 lines have no colon: the expression runs (and V8 compiles it) only for headers.
+      const header = line.includes(':') ? /^([A-Za-z-]+):\s*(.*)$/.exec(line) : null;
       if (header) headers[header[1]!] = header[2]!;
       else if (line) bodyLines.push(line);
     }
     const body = bodyLines.join('');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length === 0) continue;
     const der = Buffer.from(body, 'base64');
-    const wrapped = body.match(/.{1,64}/g)!.join('\n');
+    const lines64: string[] = [];
+    for (let i = 0; i < body.length; i += 64) lines64.push(body.slice(i, i + 64));
+    const wrapped = lines64.join('\n');
     const headerText = Object.entries(headers)
       .map(([k, v]) => `${k}: ${v}\n`)
       .join('');

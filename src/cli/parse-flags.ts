@@ -37,7 +37,7 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = (eq === -1 ? arg : arg.slice(0, eq)).replace(/^--?/, '');
+    const name = (eq === -1 ? arg : arg.slice(0, eq)).slice(arg.startsWith('--') ? 2 : 1);
     const s = spec[name];
     if (!s) throw unknownOption(eq === -1 ? arg : arg.slice(0, eq), spec);
     let value: string | boolean;
