@@ -17,6 +17,7 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { makeCodeCaches, NO_CACHE } from './code-cache.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The executables, built as dist/<name>.cjs. */
@@ -59,7 +60,7 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
       });
     },
   };
-  await build({
+  const bundles = await build({
     ...common,
     entryPoints: EXECUTABLES,
     format: 'cjs',
@@ -67,7 +68,33 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
     target: 'node18',
     splitting: false,
     plugins: [lazyEntries],
+    write: false,
   });
+  // Each executable is src/cli/launch.ts holding its bundle as a string, which it compiles with
+  // the V8 code cache made below (see launch.ts for why).
+  for (const file of bundles.outputFiles) {
+    // Its import() calls of lazy parts become calls of the launcher's lazyImport (see launch.ts).
+    const body = file.text.replace(/^#!.*\n/, '').replaceAll('import("./lazy/', '__certguardImport("./lazy/');
+    if (/\bimport\(/.test(body)) throw new Error(`${file.path}: an import() the launcher cannot serve`);
+    await build({
+      ...common,
+      entryPoints: ['src/cli/launch.ts'],
+      outdir: undefined,
+      outExtension: undefined,
+      outfile: file.path,
+      format: 'cjs',
+      target: 'node18',
+      banner: { js: '#!/usr/bin/env node' },
+      define: {
+        ...common.define,
+        // makeCodeCaches writes the real hash in once the cache exists (scripts/code-cache.mjs).
+        CERTGUARD_CACHE_SHA256: JSON.stringify(NO_CACHE),
+        CERTGUARD_BUNDLE: JSON.stringify(
+          `(function (exports, require, module, __filename, __dirname, __certguardImport) {${body}\n})`,
+        ),
+      },
+    });
+  }
   await build({
     ...common,
     entryPoints: lazy,
@@ -79,6 +106,7 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
     },
   });
   for (const name of Object.keys(EXECUTABLES)) chmodSync(join(out, `${name}.cjs`), 0o755);
+  await makeCodeCaches(out);
   return out;
 }
 
