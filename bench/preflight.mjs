@@ -5,7 +5,11 @@
 // command alike. Wall time from a monotonic clock around each spawn, CPU time from bash's
 // `times`, peak RSS from GNU time's %M. Needs bash, GNU time (/usr/bin/time) and openssl.
 //
-//   npm run build && node bench/preflight.mjs [--runs 30] [--json] [--baseline DIR]
+//   npm run build && node bench/preflight.mjs [--runs 30] [--json] [--baseline DIR] [--instructions]
+//                                             [--extra-ca-certs FILE]
+//
+// Commands run as under systemd, without NODE_EXTRA_CA_CERTS (see bench-env.mjs); --extra-ca-certs
+// sets it for all of them, the environment earlier figures in BENCHMARKS.md were taken in.
 //
 // A bare Node script (CommonJS, as the executables are) doing only the same node:crypto calls is
 // measured too: the least any Node implementation of this check pays, which tells certguard's own
@@ -20,12 +24,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchEnv } from './bench-env.mjs';
 import { countInstructions } from './instructions.mjs';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] || 30) || 30;
 const asJson = args.includes('--json');
 const withInstructions = args.includes('--instructions');
+const { env: runEnv, label: envLabel } = benchEnv(args);
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.CERTGUARD_DIST ?? join(root, 'dist');
 const PREFLIGHT = join(dist, 'certguard-preflight.cjs');
@@ -113,10 +119,10 @@ try {
 
   // Warm the page cache and check every command works before measuring.
   for (const c of commands) {
-    const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8' });
+    const r = spawnSync(c.argv[0], c.argv.slice(1), { encoding: 'utf8', env: runEnv });
     if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
   }
-  const timeEnv = { ...process.env, CG_TIME_OUT: join(dir, 'time.out') };
+  const timeEnv = { ...runEnv, CG_TIME_OUT: join(dir, 'time.out') };
   const samples = new Map(commands.map((c) => [c, { wall: [], rss: [], cpu: [] }]));
   for (let i = 0; i < runs; i++) {
     // Rotate the order each round: no command always runs right after another.
@@ -135,7 +141,9 @@ try {
   }
 
   const loadAfterWall = loadavg();
-  const instructions = new Map(withInstructions ? commands.map((c) => [c, countInstructions(c.argv)]) : []);
+  const instructions = new Map(
+    withInstructions ? commands.map((c) => [c, countInstructions(c.argv, runEnv)]) : [],
+  );
 
   const floor = commands.find((c) => c.floor);
   const floorWall = median(samples.get(floor).wall);
@@ -169,9 +177,15 @@ try {
   });
   const load = loadAfterWall.map((l) => l.toFixed(2)).join(' ');
   if (asJson) {
-    console.log(JSON.stringify({ runs, node: process.version, loadavg: loadAfterWall, rows }, null, 2));
+    console.log(
+      JSON.stringify(
+        { runs, node: process.version, environment: envLabel, loadavg: loadAfterWall, rows },
+        null,
+        2,
+      ),
+    );
   } else {
-    console.log(`${runs} interleaved runs per command, medians; node ${process.version}`);
+    console.log(`${runs} interleaved runs per command, medians; node ${process.version}; ${envLabel}`);
     console.log(
       '| command | median wall ms (p10–p90) | × floor | best wall ms | × floor | CPU ms | × floor | peak RSS MiB | × floor | target |',
     );

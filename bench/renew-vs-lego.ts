@@ -2,7 +2,10 @@
  * Benchmark: `certguard renew` vs Debian's lego 4.9.1, in ONE run against the same local pebble.
  *
  *   npx tsx bench/renew-vs-lego.ts [--runs 7] [--slow-runs 3] [--issue-runs 5] [--json FILE]
- *                                  [--baseline DIR] [--instructions]
+ *                                  [--baseline DIR] [--instructions] [--extra-ca-certs FILE]
+ *
+ * Commands run as under systemd, without NODE_EXTRA_CA_CERTS (bench/bench-env.mjs); --extra-ca-certs
+ * sets it for every command (the floor too), the environment of earlier figures in BENCHMARKS.md.
  *
  * (b) Full issuance (fresh account, order, real http-01 validation through pebble-challtestsrv's
  *     DNS, download, install): certguard vs `lego run`.
@@ -28,6 +31,7 @@ import { join } from 'node:path';
 import { tempDir } from '../test/helpers/fixtures.ts';
 import { pebbleAvailable, startPebble } from '../test/helpers/pebble.ts';
 import { bundleCli } from '../test/status/bundle.ts';
+import { benchEnv } from './bench-env.mjs';
 import { countInstructions } from './instructions.mjs';
 
 const args = process.argv.slice(2);
@@ -132,7 +136,7 @@ try {
   // pebble.stop() removes its work dir: keep the listener CA both tools trust for phase (a).
   const caBundle = join(dir, 'pebble-listener-ca.pem');
   copyFileSync(pebble.caBundlePath, caBundle);
-  const env = { ...process.env, LEGO_CA_CERTIFICATES: caBundle, JOURNAL_STREAM: '' };
+  const env = { ...benchEnv(args).env, LEGO_CA_CERTIFICATES: caBundle, JOURNAL_STREAM: '' };
   const rss = join(dir, 'rss.txt');
   const domain = 'bench.test';
 
@@ -341,7 +345,7 @@ try {
       `${ratio('(a) CA blackholed', steadyName)} (CA blackholed)` +
       `; load average ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')}; node ${process.version}; lego 4.9.1 (Debian)`,
+        .join(' ')}; node ${process.version}; lego 4.9.1 (Debian); ${benchEnv(args).label}`,
   );
   if (instructions.length > 0) {
     const floorCount = instructions[0]!.count;

@@ -1,0 +1,1 @@
+export function benchEnv(args: string[], base?: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; label: string };
