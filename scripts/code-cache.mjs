@@ -32,6 +32,9 @@ export async function makeCodeCaches(outdir) {
       ['check', ...check],
       ['check', ...byName],
       ['renew', ...byName],
+      // The steady state of a timer run: the state of certguard's own last issuance, ARI fresh.
+      () => writeSteadyState(f),
+      ['renew', ...byName],
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -43,6 +46,10 @@ function saveCache(executable, runs) {
   rmSync(cache, { force: true });
   let sha = NO_CACHE;
   for (const args of runs) {
+    if (typeof args === 'function') {
+      args();
+      continue;
+    }
     const r = spawnSync(process.execPath, [RUN, executable, cache, ...args], { encoding: 'utf8' });
     // A run that does not end as a usable, not-due certificate would cache the wrong paths.
     if (r.status !== 0 || !existsSync(cache)) {
@@ -73,15 +80,42 @@ async function writeFixtures(dir) {
   writeFileSync(fullchain, leaf.pem + intermediate.pem, { mode: 0o600 });
   writeFileSync(key, leaf.keyPem, { mode: 0o600 });
   const config = join(dir, 'certguard.json');
+  const stateDirectory = join(dir, 'state');
   const cert = {
     directory: site,
     domains: ['example.com'],
     email: 'build@example.com',
     webroot: join(dir, 'www'),
   };
-  const settings = { stateDirectory: join(dir, 'state'), certs: { site: cert } };
+  const settings = { stateDirectory, certs: { site: cert } };
   writeFileSync(config, JSON.stringify({ ...settings, defaults: { server: 'https://127.0.0.1:1/dir' } }));
-  return { fullchain, key, config };
+  return { fullchain, key, config, stateDirectory, serial: leaf.serial };
+}
+
+/** The state file renew writes after issuing (src/store/state.ts), for a not-due steady-state run. */
+function writeSteadyState(f) {
+  const at = (days) => new Date(Date.now() + days * DAY).toISOString();
+  const certId = `AAAA.${Buffer.from(f.serial, 'hex').toString('base64url')}`;
+  const state = {
+    version: 1,
+    lastAttempt: at(0),
+    lastSuccess: at(0),
+    lastError: null,
+    consecutiveFailures: 0,
+    nextAttemptNotBefore: null,
+    ari: {
+      certId,
+      windowStart: at(55),
+      windowEnd: at(57),
+      renewAt: at(56),
+      fetchedAt: at(0),
+      nextFetchNotBefore: at(1),
+    },
+    ariCheckNotBefore: null,
+    issued: { serial: f.serial, profile: null },
+  };
+  mkdirSync(join(f.stateDirectory, 'certs'), { recursive: true });
+  writeFileSync(join(f.stateDirectory, 'certs', 'site.json'), JSON.stringify(state));
 }
 
 async function issue(cn, { days, ca = false, by, sans = [] }) {
@@ -91,10 +125,11 @@ async function issue(cn, { days, ca = false, by, sans = [] }) {
   if (ca) extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true));
   else
     extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((value) => ({ type: 'dns', value }))));
+  const serial = Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+    .toString('hex')
+    .replace(/^./, '1');
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
-      .toString('hex')
-      .replace(/^./, '1'),
+    serialNumber: serial,
     subject: name,
     issuer: by ? by.cert.subject : name,
     notBefore: new Date(Date.now() - DAY),
@@ -109,5 +144,5 @@ async function issue(cn, { days, ca = false, by, sans = [] }) {
     type: 'pkcs8',
     format: 'pem',
   });
-  return { cert, keys, pem: `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`, keyPem };
+  return { cert, keys, serial, pem: `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`, keyPem };
 }
