@@ -39,6 +39,8 @@ buildNpmPackage {
   };
   npmConfigHook = importNpmLock.npmConfigHook;
 
+  # The same nodejs builds and runs: `npm run build` also writes each executable's V8 code cache
+  # (scripts/code-cache.mjs), which only the Node that made it accepts (else it is just not used).
   inherit nodejs;
   nativeBuildInputs = [ makeWrapper ];
   npmBuildScript = "build";
