@@ -29,6 +29,8 @@ buildNpmPackage {
     "tsconfig\\.json"
     "scripts"
     "scripts/build\\.mjs"
+    "scripts/code-cache\\.mjs"
+    "scripts/code-cache-run\\.cjs"
     "src(/.*)?"
   ];
 

@@ -69,6 +69,8 @@ else
     tsconfig = included "tsconfig.json" "regular";
     scriptsDir = included "scripts" "directory";
     buildScript = included "scripts/build.mjs" "regular";
+    codeCacheScript = included "scripts/code-cache.mjs" "regular";
+    codeCacheRun = included "scripts/code-cache-run.cjs" "regular";
     srcDir = included "src" "directory";
     srcFile = included "src/cli/certguard-main.ts" "regular";
     readme = included "README.md" "regular";

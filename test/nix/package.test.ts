@@ -77,6 +77,8 @@ test('package.nix: the source holds what the build reads and nothing else', (t) 
     tsconfig: true,
     scriptsDir: true,
     buildScript: true,
+    codeCacheScript: true,
+    codeCacheRun: true,
     srcDir: true,
     srcFile: true,
     readme: false,
@@ -85,15 +87,27 @@ test('package.nix: the source holds what the build reads and nothing else', (t) 
     runTests: false,
     nodeModules: false,
   });
-  // The build script must not read anything outside that selection.
-  const build = readFileSync(join(REPO, 'scripts/build.mjs'), 'utf8');
-  for (const m of build.matchAll(/['"](\.\.?\/[^'"]+|src\/[^'"]+)['"]/g)) {
-    const path = m[1]!.replace(/^\.\.\//, '').replace(/^\.\//, '');
-    assert.ok(
-      /^(src\/|package\.json$)/.test(path),
-      `scripts/build.mjs reads ${path}, outside the package source`,
-    );
+  // The build scripts must not read anything outside that selection: build.mjs and the scripts it
+  // loads (the code cache step and its runner), followed from file to file.
+  const allowed = /^(src\/|package\.json$|scripts\/(build|code-cache)\.mjs$|scripts\/code-cache-run\.cjs$)/;
+  const seen = new Set<string>();
+  const queue = ['scripts/build.mjs'];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(join(REPO, file), 'utf8');
+    // Relative paths and src/ paths in quotes, and files named to `new URL(..., import.meta.url)`.
+    const named = /['"](\.\.?\/[^'"]+|src\/[^'"]+)['"]|new URL\(['"]([^'"]+)['"], import\.meta\.url\)/g;
+    for (const m of text.matchAll(named)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec === '..') continue; // the package root itself
+      const path = spec.startsWith('src/') ? spec : join('scripts', spec).replace(/^scripts\/\.\.\//, '');
+      assert.ok(allowed.test(path), `${file} reads ${path}, outside the package source`);
+      if (path.startsWith('scripts/')) queue.push(path);
+    }
   }
+  assert.ok(seen.has('scripts/code-cache-run.cjs'), `followed ${[...seen].join(', ')}`);
 });
 
 interface Lock {
