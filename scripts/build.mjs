@@ -74,7 +74,9 @@ export async function buildCertguard(outdir = 'dist', { logLevel = 'warning' } =
   // the V8 code cache made below (see launch.ts for why).
   for (const file of bundles.outputFiles) {
     // Its import() calls of lazy parts become calls of the launcher's lazyImport (see launch.ts).
-    const body = file.text.replace(/^#!.*\n/, '').replace(/\bimport\("(\.\/lazy\/)/g, '__certguardImport("$1');
+    const body = file.text
+      .replace(/^#!.*\n/, '')
+      .replace(/\bimport\("(\.\/lazy\/)/g, '__certguardImport("$1');
     if (/\bimport\(/.test(body)) throw new Error(`${file.path}: an import() the launcher cannot serve`);
     await build({
       ...common,
