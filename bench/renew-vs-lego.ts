@@ -136,7 +136,8 @@ try {
   // pebble.stop() removes its work dir: keep the listener CA both tools trust for phase (a).
   const caBundle = join(dir, 'pebble-listener-ca.pem');
   copyFileSync(pebble.caBundlePath, caBundle);
-  const env = { ...benchEnv(args).env, LEGO_CA_CERTIFICATES: caBundle, JOURNAL_STREAM: '' };
+  const runEnv = benchEnv(args);
+  const env = { ...runEnv.env, LEGO_CA_CERTIFICATES: caBundle, JOURNAL_STREAM: '' };
   const rss = join(dir, 'rss.txt');
   const domain = 'bench.test';
 
@@ -345,7 +346,7 @@ try {
       `${ratio('(a) CA blackholed', steadyName)} (CA blackholed)` +
       `; load average ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')}; node ${process.version}; lego 4.9.1 (Debian); ${benchEnv(args).label}`,
+        .join(' ')}; node ${process.version}; lego 4.9.1 (Debian); ${runEnv.label}`,
   );
   if (instructions.length > 0) {
     const floorCount = instructions[0]!.count;

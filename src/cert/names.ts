@@ -18,7 +18,7 @@ export function subjectAltNames(cert: X509Certificate): string[] {
 }
 
 // The name checks below avoid regular expressions: they run on every preflight start, and V8
-// compiles each expression on its first use (~0.3 M instructions each, see bench/preflight.mjs).
+// compiles each expression on its first use (up to ~0.3 M instructions each, see bench/preflight.mjs).
 
 /**
  * Node's subjectAltName text ("DNS:a, DNS:b, IP Address:1.2.3.4") cut into entries: at each ", "

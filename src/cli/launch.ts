@@ -19,7 +19,7 @@
 import { Script } from 'node:vm';
 import { readCodeCache, SCRIPT_KEY } from './code-cache-file.ts';
 
-/** The bundle as `(function (exports, require, module, __filename, __dirname, lazyImport) {…})`. */
+/** The bundle as `(function (exports, require, module, __filename, __dirname, __certguardImport) {…})`. */
 declare const CERTGUARD_BUNDLE: string;
 /** SHA-256 of this executable's code cache, written in by scripts/code-cache.mjs (or NO_CACHE). */
 declare const CERTGUARD_CACHE_SHA256: string;

@@ -84,7 +84,7 @@ const flipByte = (c: Buffer) => {
   return d;
 };
 const DAMAGE: [string, ((cache: Buffer) => Buffer) | null][] = [
-  // Handed to V8, this one crashes node (a fatal error, exit 133): it must never get there.
+  // Handed to V8, a changed byte can crash node (by hand: a V8 fatal error, exit 133): never let it.
   ['one byte changed', flipByte],
   ['cut off in the middle', (c) => c.subarray(0, c.length >> 1)],
   ['garbage of the same size', (c) => Buffer.alloc(c.length, 0x41)],
